@@ -1,0 +1,54 @@
+// Dense layer, forward and backward, built on the micro-kernels in gemm.ts.
+// Shapes in elements; pointers are byte addresses into the arena (src/model/arena.ts).
+import { pack_a4, gemm_panel4, gemm_tn_acc, transpose, colsum_acc } from "./gemm";
+import { act_rows, act_grad_rows } from "./activations";
+
+const INV_255: f32 = <f32>1 / <f32>255;
+
+// z = x·w + b, a = act(z)   (a may equal z when act is none)
+// x: (B, IN) f32 or u8 pixels scaled by 1/255, w: (IN, OUT), b: (OUT), z, a: (B, OUT)
+// scratch: 4·IN f32 (one packed 4-row panel of x)
+@inline function dense_forward_t<T>(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, IN: i32, OUT: i32, act: i32, scratch: usize, scale: f32): void {
+  for (let i0 = 0; i0 < B; i0 += 4) {
+    const rows = min(4, B - i0);
+    pack_a4<T>(scratch, x, IN, i0, rows, IN, scale);
+    const zr = z + <usize>i0 * <usize>OUT * 4;
+    gemm_panel4(zr, OUT, scratch, w, OUT, IN, OUT, rows, b);
+    act_rows(a + <usize>i0 * <usize>OUT * 4, zr, rows, OUT, OUT, act);
+  }
+}
+
+export function dense_forward(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, IN: i32, OUT: i32, act: i32, scratch: usize): void {
+  dense_forward_t<f32>(a, z, x, w, b, B, IN, OUT, act, scratch, 1);
+}
+
+export function dense_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, IN: i32, OUT: i32, act: i32, scratch: usize): void {
+  dense_forward_t<u8>(a, z, x, w, b, B, IN, OUT, act, scratch, INV_255);
+}
+
+// Backward of a hidden or output layer whose input x = act_prev(z_prev) is itself an activation.
+// Accumulates: dw += xᵀ·dz, db += Σ_rows dz.   Overwrites: dz_prev = (dz·wᵀ) ⊙ act_prev'(z_prev).
+// dz: (B, OUT), x, z_prev, dz_prev: (B, IN), w, dw: (IN, OUT), db: (OUT)
+// scratch: OUT·IN + 4·OUT f32 (wᵀ, then one packed panel of dz)
+export function dense_backward(dz_prev: usize, dw: usize, db: usize, dz: usize, x: usize, z_prev: usize, w: usize, B: i32, IN: i32, OUT: i32, act_prev: i32, scratch: usize): void {
+  gemm_tn_acc<f32>(dw, x, IN, dz, OUT, B, IN, OUT, 1);
+  colsum_acc(db, dz, B, OUT);
+  if (dz_prev == 0) return;
+  const wt = scratch;
+  const panel = scratch + <usize>OUT * <usize>IN * 4;
+  transpose(wt, w, IN, OUT);
+  for (let i0 = 0; i0 < B; i0 += 4) {
+    const rows = min(4, B - i0);
+    pack_a4<f32>(panel, dz, OUT, i0, rows, OUT, 1);
+    const off = <usize>i0 * <usize>IN * 4;
+    gemm_panel4(dz_prev + off, IN, panel, wt, IN, OUT, IN, rows, 0);
+    act_grad_rows(dz_prev + off, z_prev + off, x + off, rows, IN, IN, act_prev);
+  }
+}
+
+// Backward of the first layer, whose input is the uint8 batch: no input gradient.
+// Accumulates: dw += (x/255)ᵀ·dz, db += Σ_rows dz.   x: (B, IN) u8, dz: (B, OUT), dw: (IN, OUT)
+export function dense_backward_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, IN: i32, OUT: i32): void {
+  gemm_tn_acc<u8>(dw, x, IN, dz, OUT, B, IN, OUT, INV_255);
+  colsum_acc(db, dz, B, OUT);
+}

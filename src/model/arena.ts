@@ -1,0 +1,104 @@
+// The arena: one Float32 layout in (wasm) memory, computed once from the model spec.
+//   params | grads | optimizer state | activations | batch | scratch
+// Every offset here is in 4-byte slots from the arena start. This is the only place that
+// computes an offset; kernels and backends take these numbers as they are.
+import { ACTIVATION_CODES, layerSizes, type ModelSpec } from "./spec.js";
+
+const ALIGN = 16; // slots (64 bytes): every region starts on a cache line, SIMD loads are aligned
+const TAIL_PAD = 16; // kernels may load (never store) a whole vector past a region's end
+
+export interface LayerLayout {
+  inSize: number;
+  outSize: number;
+  /** Activation code applied to this layer's output (none for the output layer). */
+  act: number;
+  w: number; // (in, out) in params
+  b: number; // (out) in params
+  dw: number; // (in, out) in grads
+  db: number; // (out) in grads
+  z: number; // (B, out) pre-activation
+  a: number; // (B, out) activation; equals z for the output layer
+  dz: number; // (B, out) gradient of the loss w.r.t. z
+}
+
+export interface ArenaLayout {
+  spec: ModelSpec;
+  /** Largest batch the arena holds. */
+  batchCapacity: number;
+  paramCount: number;
+  params: number;
+  grads: number;
+  /** Optimizer state: optimizerSlots × paramCount slots (momentum, Adam moments). */
+  optState: number;
+  optimizerSlots: number;
+  layers: LayerLayout[];
+  /** Batch pixels, uint8 (B, in): occupies ceil(B·in/4) slots. */
+  x: number;
+  /** Batch labels, int32 (B). */
+  labels: number;
+  /** Softmax probabilities (B, classes). */
+  probs: number;
+  /** Kernel scratch (packed panels, a transposed weight matrix). */
+  scratch: number;
+  scratchSlots: number;
+  totalSlots: number;
+}
+
+const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0): ArenaLayout {
+  if (!Number.isInteger(batchCapacity) || batchCapacity < 1) throw new RangeError(`batchCapacity ${batchCapacity}`);
+  const sizes = layerSizes(spec);
+  const B = batchCapacity;
+  let cursor = 0;
+  const take = (slots: number) => {
+    const at = cursor;
+    cursor = align(cursor + slots);
+    return at;
+  };
+
+  // params and grads are each one flat block, so the optimizer is one loop over paramCount
+  const params = take(0);
+  const wOffsets: { w: number; b: number }[] = [];
+  let p = 0;
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const w = p;
+    p += sizes[l] * sizes[l + 1];
+    const b = p;
+    p += sizes[l + 1];
+    wOffsets.push({ w, b });
+  }
+  const paramCount = p;
+  take(paramCount);
+  const grads = take(paramCount);
+  const optState = take(paramCount * optimizerSlots);
+
+  const layers: LayerLayout[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const last = l + 2 === sizes.length;
+    const out = sizes[l + 1];
+    const z = take(B * out);
+    const a = last ? z : take(B * out);
+    const dz = take(B * out);
+    layers.push({
+      inSize: sizes[l],
+      outSize: out,
+      act: last ? ACTIVATION_CODES.none : ACTIVATION_CODES[spec.activation],
+      w: params + wOffsets[l].w,
+      b: params + wOffsets[l].b,
+      dw: grads + wOffsets[l].w,
+      db: grads + wOffsets[l].b,
+      z,
+      a,
+      dz,
+    });
+  }
+  const x = take(Math.ceil((B * spec.inputSize) / 4));
+  const labels = take(B);
+  const probs = take(B * spec.outputSize);
+  let scratchSlots = 0;
+  for (const L of layers) scratchSlots = Math.max(scratchSlots, 4 * L.inSize, L.inSize * L.outSize + 4 * L.outSize);
+  const scratch = take(scratchSlots);
+  const totalSlots = cursor + TAIL_PAD;
+  return { spec, batchCapacity: B, paramCount, params, grads, optState, optimizerSlots, layers, x, labels, probs, scratch, scratchSlots, totalSlots };
+}
