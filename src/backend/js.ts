@@ -100,6 +100,38 @@ export class JsBackend implements Backend {
     for (let i = 0; i < n; i++) f[p + i] -= lr * f[g + i];
   }
 
+  sgdMomentumStep(p: number, g: number, v: number, n: number, lr: number, momentum: number, nesterov: boolean, weightDecay: number): void {
+    const f = this.f;
+    for (let i = 0; i < n; i++) {
+      const d = f[g + i] + weightDecay * f[p + i];
+      const vv = momentum * f[v + i] + d;
+      f[v + i] = vv;
+      f[p + i] -= lr * (nesterov ? d + momentum * vv : vv);
+    }
+  }
+
+  adamStep(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void {
+    const f = this.f;
+    for (let i = 0; i < n; i++) {
+      const d = f[g + i] + (decoupled ? 0 : weightDecay) * f[p + i];
+      const mm = beta1 * f[m + i] + (1 - beta1) * d;
+      const vv = beta2 * f[v + i] + (1 - beta2) * d * d;
+      f[m + i] = mm;
+      f[v + i] = vv;
+      f[p + i] = f[p + i] * (decoupled ? 1 - lr * weightDecay : 1) - ((lr / bc1) * mm) / (Math.sqrt(vv / bc2) + eps);
+    }
+  }
+
+  sumSquares(x: number, n: number): number {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += this.f[x + i] * this.f[x + i];
+    return s;
+  }
+
+  scale(x: number, n: number, s: number): void {
+    for (let i = 0; i < n; i++) this.f[x + i] *= s;
+  }
+
   zero(p: number, n: number): void {
     this.f.fill(0, p, p + n);
   }

@@ -36,5 +36,13 @@ export interface Backend {
   countCorrect(logits: number, labels: number, B: number, C: number): number;
   // p -= lr·g over n slots
   sgdStep(p: number, g: number, n: number, lr: number): void;
+  // PyTorch SGD with momentum: d = g + wd·p; v = μ·v + d; p -= lr·(nesterov ? d + μ·v : v)
+  sgdMomentumStep(p: number, g: number, v: number, n: number, lr: number, momentum: number, nesterov: boolean, weightDecay: number): void;
+  // Adam with bias correction (bc1 = 1−β1^t, bc2 = 1−β2^t); L2 weight decay, or decoupled (AdamW)
+  adamStep(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void;
+  // Σ x² over n slots
+  sumSquares(x: number, n: number): number;
+  // x *= s over n slots
+  scale(x: number, n: number, s: number): void;
   zero(p: number, n: number): void;
 }

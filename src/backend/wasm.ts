@@ -17,6 +17,10 @@ interface KernelExports {
   softmax_xent(dlogits: number, probs: number, logits: number, labels: number, B: number, C: number, gradScale: number): number;
   count_correct(logits: number, labels: number, B: number, C: number): number;
   sgd_step(p: number, g: number, n: number, lr: number): void;
+  sgd_momentum_step(p: number, g: number, v: number, n: number, lr: number, momentum: number, nesterov: number, wd: number): void;
+  adam_step(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, wd: number, decoupled: number): void;
+  sum_squares(x: number, n: number): number;
+  scale_inplace(x: number, n: number, s: number): void;
   fill_zero(p: number, n: number): void;
 }
 
@@ -123,6 +127,18 @@ export class WasmBackend implements Backend {
   }
   sgdStep(p: number, g: number, n: number, lr: number): void {
     this.k.sgd_step(this.ptr(p), this.ptr(g), n, lr);
+  }
+  sgdMomentumStep(p: number, g: number, v: number, n: number, lr: number, momentum: number, nesterov: boolean, weightDecay: number): void {
+    this.k.sgd_momentum_step(this.ptr(p), this.ptr(g), this.ptr(v), n, lr, momentum, nesterov ? 1 : 0, weightDecay);
+  }
+  adamStep(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void {
+    this.k.adam_step(this.ptr(p), this.ptr(g), this.ptr(m), this.ptr(v), n, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled ? 1 : 0);
+  }
+  sumSquares(x: number, n: number): number {
+    return this.k.sum_squares(this.ptr(x), n);
+  }
+  scale(x: number, n: number, s: number): void {
+    this.k.scale_inplace(this.ptr(x), n, s);
   }
   zero(p: number, n: number): void {
     this.k.fill_zero(this.ptr(p), n);

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// simdnet command line: `simdnet <command> [options]`. A SimdnetError (bad file, bad option)
+// prints its message and exits 2 without a stack; anything else is a bug and keeps its stack.
+import { SimdnetError } from "../errors.js";
+import { trainCommand } from "./train.js";
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  train: trainCommand,
+};
+
+const USAGE = `Usage: simdnet <command> [options]
+
+Commands:
+  train      train an MLP on MNIST or a Kaggle CSV (simdnet train --help)
+
+Run 'simdnet <command> --help' for the options of a command.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    console.log(USAGE);
+    return cmd === undefined ? 1 : 0;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) throw new SimdnetError(`unknown command "${cmd}"\n\n${USAGE}`);
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    if (e instanceof SimdnetError) {
+      process.stderr.write(`simdnet: ${e.message}\n`);
+      process.exitCode = 2;
+    } else {
+      throw e;
+    }
+  },
+);

@@ -1,0 +1,40 @@
+// A small option table: parsing (node:util parseArgs, unknown options are errors), defaults,
+// presets and --help text all come from the same rows.
+import { parseArgs } from "node:util";
+import { SimdnetError } from "../errors.js";
+
+export interface OptionRow {
+  name: string;
+  type: "string" | "boolean";
+  default?: string | boolean;
+  value?: string; // placeholder in help, e.g. "N"
+  help: string;
+}
+
+export function parseOptions(rows: OptionRow[], argv: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+  const config: Record<string, { type: "string" | "boolean" }> = {};
+  for (const r of rows) config[r.name] = { type: r.type };
+  try {
+    const { values, positionals } = parseArgs({ args: argv, options: config, strict: true, allowPositionals: true });
+    return { values: values as Record<string, string | boolean | undefined>, positionals };
+  } catch (e) {
+    throw new SimdnetError(`${(e as Error).message.replace(/\. To specify a positional.*$/s, "")} (see --help)`);
+  }
+}
+
+export function helpText(usage: string, rows: OptionRow[]): string {
+  const lines = [usage, "", "Options:"];
+  for (const r of rows) {
+    const left = `  --${r.name}${r.value ? " " + r.value : ""}`;
+    const def = r.default !== undefined && r.default !== false ? ` (default: ${r.default})` : "";
+    lines.push(left.padEnd(28) + r.help + def);
+  }
+  return lines.join("\n");
+}
+
+export function numberOption(text: string | boolean | undefined, name: string, check: (v: number) => boolean, expected: string): number {
+  const v = Number(text);
+  if (typeof text !== "string" || text.trim() === "" || !Number.isFinite(v) || !check(v))
+    throw new SimdnetError(`expected ${expected}, got ${JSON.stringify(text)}`, { field: `--${name}` });
+  return v;
+}

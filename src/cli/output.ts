@@ -1,0 +1,90 @@
+// What the trainer says: a live progress line on a TTY, plain lines when piped, JSON lines with --json.
+import type { BatchInfo, EpochStats } from "../train/trainer.js";
+
+export interface Reporter {
+  info(message: string): void;
+  batch(info: BatchInfo, epochs: number): void;
+  epoch(stats: EpochStats, epochs: number): void;
+  event(name: string, fields: Record<string, unknown>): void;
+  warn(message: string): void;
+}
+
+const pct = (v: number | null) => (v === null ? "   -  " : `${(100 * v).toFixed(2)}%`);
+const num = (v: number | null, d = 4) => (v === null ? "-" : v.toFixed(d));
+
+export function formatEpoch(s: EpochStats, epochs: number): string {
+  const w = String(epochs).length;
+  return (
+    `epoch ${String(s.epoch).padStart(w)}/${epochs}  loss ${num(s.trainLoss)}  acc ${pct(s.trainAccuracy)}` +
+    `  val_loss ${num(s.valLoss)}  val_acc ${pct(s.valAccuracy)}  ${Math.round(s.samplesPerSec).toLocaleString("en-US")} samples/s  ${s.seconds.toFixed(2)}s`
+  );
+}
+
+export class TextReporter implements Reporter {
+  private lastDraw = 0;
+  private live = false;
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout, private readonly err: NodeJS.WriteStream = process.stderr) {}
+
+  private get tty(): boolean {
+    return Boolean(this.out.isTTY);
+  }
+  private clearLive(): void {
+    if (this.live) {
+      this.out.write("\r\x1b[2K");
+      this.live = false;
+    }
+  }
+  info(message: string): void {
+    this.clearLive();
+    this.out.write(message + "\n");
+  }
+  warn(message: string): void {
+    this.clearLive();
+    this.err.write(message + "\n");
+  }
+  batch(b: BatchInfo, epochs: number): void {
+    if (!this.tty) return;
+    const now = performance.now();
+    if (now - this.lastDraw < 100 && b.batch !== b.batches) return;
+    this.lastDraw = now;
+    const width = 24;
+    const frac = b.samplesDone / b.samplesTotal;
+    const fill = Math.round(frac * width);
+    const bar = "█".repeat(fill) + "░".repeat(width - fill);
+    const eta = b.samplesPerSec > 0 ? (b.samplesTotal - b.samplesDone) / b.samplesPerSec : 0;
+    this.out.write(
+      `\r\x1b[2Kepoch ${b.epoch}/${epochs} ${bar} ${(100 * frac).toFixed(0).padStart(3)}%  loss ${b.runningLoss.toFixed(4)}  acc ${(100 * b.runningAccuracy).toFixed(2)}%  ` +
+        `${Math.round(b.samplesPerSec).toLocaleString("en-US")} samples/s  ETA ${eta.toFixed(1)}s`,
+    );
+    this.live = true;
+  }
+  epoch(s: EpochStats, epochs: number): void {
+    this.info(formatEpoch(s, epochs));
+  }
+  event(_name: string, _fields: Record<string, unknown>): void {
+    /* text mode prints its own lines */
+  }
+}
+
+/** One JSON object per line on stdout; warnings become {"event":"warning"} lines too. */
+export class JsonReporter implements Reporter {
+  constructor(private readonly out: NodeJS.WriteStream = process.stdout) {}
+  private line(obj: Record<string, unknown>): void {
+    this.out.write(JSON.stringify(obj) + "\n");
+  }
+  info(message: string): void {
+    this.line({ event: "info", message });
+  }
+  warn(message: string): void {
+    this.line({ event: "warning", message });
+  }
+  batch(): void {
+    /* per-batch lines would drown the consumer; epochs carry the figures */
+  }
+  epoch(s: EpochStats): void {
+    this.line({ event: "epoch", ...s });
+  }
+  event(name: string, fields: Record<string, unknown>): void {
+    this.line({ event: name, ...fields });
+  }
+}

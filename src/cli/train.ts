@@ -1,0 +1,208 @@
+// simdnet train: load data, build the MLP in one arena, fit, evaluate, save atomically.
+import { SimdnetError } from "../errors.js";
+import { createBackend } from "../backend/index.js";
+import type { BackendName } from "../backend/types.js";
+import { loadTrainingData } from "../data/resolve.js";
+import { allOf, splitTrainVal } from "../data/dataset.js";
+import { Network, INIT_SCHEMES, type InitScheme } from "../model/network.js";
+import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
+import { encodeModel } from "../model/format.js";
+import { writeFileAtomic } from "../fsutil.js";
+import { createOptimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from "../train/optimizers.js";
+import { fit } from "../train/trainer.js";
+import { LrSchedule, SCHEDULE_NAMES, type ScheduleConfig, type ScheduleName } from "../train/schedules.js";
+import { helpText, numberOption, parseOptions, type OptionRow } from "./options.js";
+import { JsonReporter, TextReporter, type Reporter } from "./output.js";
+
+export const TRAIN_OPTIONS: OptionRow[] = [
+  { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist)" },
+  { name: "preset", type: "string", value: "NAME", help: "seed: the original question's 784-10-10, full-batch GD, lr 0.1, 100 iterations" },
+  { name: "hidden", type: "string", value: "N[,N...]", default: "128", help: "hidden layer widths" },
+  { name: "activation", type: "string", value: "NAME", default: "relu", help: "hidden activation: relu, leaky-relu, tanh, sigmoid, gelu" },
+  { name: "init", type: "string", value: "NAME", default: "he", help: "weight init: he, xavier, normal0.01 (the question's 0.01*randn)" },
+  { name: "epochs", type: "string", value: "N", default: "10", help: "passes over the training set (full-batch: iterations)" },
+  { name: "batch", type: "string", value: "N|full", default: "64", help: "samples per step; full = the whole training set" },
+  { name: "schedule", type: "string", value: "NAME", default: "cosine", help: "learning-rate schedule: constant, step, exponential, cosine, plateau" },
+  { name: "warmup", type: "string", value: "EPOCHS", default: "0", help: "linear learning-rate warm-up, in epochs" },
+  { name: "gamma", type: "string", value: "X", default: "0.1", help: "decay factor (step, exponential, plateau)" },
+  { name: "step-size", type: "string", value: "EPOCHS", default: "5", help: "epochs between decays (step)" },
+  { name: "min-lr", type: "string", value: "X", default: "0", help: "final rate (cosine) or floor (plateau)" },
+  { name: "patience", type: "string", value: "EPOCHS", default: "2", help: "epochs without val-loss improvement before a decay (plateau)" },
+  { name: "optimizer", type: "string", value: "NAME", default: "sgd", help: "sgd, adam or adamw" },
+  { name: "lr", type: "string", value: "X", default: "0.1", help: "learning rate (peak rate with a schedule)" },
+  { name: "momentum", type: "string", value: "X", default: "0.9", help: "SGD momentum (0: plain SGD)" },
+  { name: "nesterov", type: "boolean", help: "Nesterov momentum (SGD)" },
+  { name: "weight-decay", type: "string", value: "X", default: "0", help: "L2 penalty (sgd, adam) or decoupled decay (adamw, default 0.01 there)" },
+  { name: "beta1", type: "string", value: "X", default: "0.9", help: "Adam β1" },
+  { name: "beta2", type: "string", value: "X", default: "0.999", help: "Adam β2" },
+  { name: "eps", type: "string", value: "X", default: "1e-8", help: "Adam ε" },
+  { name: "clip-norm", type: "string", value: "X", default: "0", help: "clip the gradient's global L2 norm (0: off)" },
+  { name: "val-split", type: "string", value: "F", default: "0.1", help: "fraction of the training data held out for validation (shuffled, then split)" },
+  { name: "seed", type: "string", value: "N", default: "1", help: "random seed: same seed, same run" },
+  { name: "backend", type: "string", value: "NAME", default: "wasm", help: "wasm (SIMD kernels) or js (the TypeScript reference)" },
+  { name: "out", type: "string", value: "FILE", default: "model.simdnet", help: "where to write the trained model (atomically)" },
+  { name: "json", type: "boolean", help: "print one JSON object per line; the last is the summary" },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+
+export const PRESETS: Record<string, Record<string, string>> = {
+  seed: { hidden: "10", epochs: "100", batch: "full", optimizer: "sgd", lr: "0.1", momentum: "0", schedule: "constant", "val-split": "0", init: "he" },
+};
+
+export interface TrainConfig {
+  data?: string;
+  preset?: string;
+  spec: ModelSpec;
+  init: InitScheme;
+  epochs: number;
+  batch: number | "full";
+  lr: number;
+  optimizer: OptimizerConfig;
+  clipNorm: number;
+  schedule: ScheduleConfig;
+  valSplit: number;
+  seed: number;
+  backend: BackendName;
+  out: string;
+  json: boolean;
+}
+
+export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
+  const { values, positionals } = parseOptions(TRAIN_OPTIONS, argv);
+  if (values.help) return "help";
+  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const preset = values.preset as string | undefined;
+  if (preset !== undefined && !(preset in PRESETS)) throw new SimdnetError(`unknown preset "${preset}"; expected one of ${Object.keys(PRESETS).join(", ")}`, { field: "--preset" });
+  const get = (name: string): string => {
+    const given = values[name];
+    if (typeof given === "string") return given;
+    if (preset && PRESETS[preset][name] !== undefined) return PRESETS[preset][name];
+    return String(TRAIN_OPTIONS.find((r) => r.name === name)!.default);
+  };
+  const init = get("init");
+  if (!(INIT_SCHEMES as string[]).includes(init)) throw new SimdnetError(`unknown init "${init}"; expected one of ${INIT_SCHEMES.join(", ")}`, { field: "--init" });
+  const backend = get("backend");
+  if (backend !== "wasm" && backend !== "js") throw new SimdnetError(`unknown backend "${backend}"; expected wasm or js`, { field: "--backend" });
+  const batchText = get("batch");
+  const optimizerName = get("optimizer");
+  const scheduleName = get("schedule");
+  if (!(SCHEDULE_NAMES as readonly string[]).includes(scheduleName))
+    throw new SimdnetError(`unknown schedule "${scheduleName}"; expected one of ${SCHEDULE_NAMES.join(", ")}`, { field: "--schedule" });
+  if (!(OPTIMIZER_NAMES as readonly string[]).includes(optimizerName))
+    throw new SimdnetError(`unknown optimizer "${optimizerName}"; expected one of ${OPTIMIZER_NAMES.join(", ")}`, { field: "--optimizer" });
+  return {
+    data: values.data as string | undefined,
+    preset,
+    spec: { inputSize: 784, hidden: parseHidden(get("hidden")), outputSize: 10, activation: checkActivation(get("activation")) },
+    init: init as InitScheme,
+    epochs: numberOption(get("epochs"), "epochs", (v) => Number.isInteger(v) && v >= 1, "a positive integer"),
+    batch: batchText === "full" ? "full" : numberOption(batchText, "batch", (v) => Number.isInteger(v) && v >= 1, 'a positive integer or "full"'),
+    lr: numberOption(get("lr"), "lr", (v) => v > 0, "a positive number"),
+    optimizer: {
+      name: optimizerName as OptimizerName,
+      momentum: numberOption(get("momentum"), "momentum", (v) => v >= 0 && v < 1, "a number in [0, 1)"),
+      nesterov: Boolean(values.nesterov),
+      weightDecay: values["weight-decay"] === undefined && optimizerName === "adamw" ? 0.01 : numberOption(get("weight-decay"), "weight-decay", (v) => v >= 0, "a number ≥ 0"),
+      beta1: numberOption(get("beta1"), "beta1", (v) => v >= 0 && v < 1, "a number in [0, 1)"),
+      beta2: numberOption(get("beta2"), "beta2", (v) => v >= 0 && v < 1, "a number in [0, 1)"),
+      eps: numberOption(get("eps"), "eps", (v) => v > 0, "a positive number"),
+    },
+    schedule: {
+      name: scheduleName as ScheduleName,
+      lr: 0, // filled below from --lr
+      epochs: 0,
+      warmupEpochs: numberOption(get("warmup"), "warmup", (v) => v >= 0, "a number of epochs ≥ 0"),
+      gamma: numberOption(get("gamma"), "gamma", (v) => v > 0 && v <= 1, "a factor in (0, 1]"),
+      stepSize: numberOption(get("step-size"), "step-size", (v) => v > 0, "a positive number of epochs"),
+      minLr: numberOption(get("min-lr"), "min-lr", (v) => v >= 0, "a number ≥ 0"),
+      patience: numberOption(get("patience"), "patience", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0"),
+    },
+    clipNorm: numberOption(get("clip-norm"), "clip-norm", (v) => v >= 0, "a number ≥ 0"),
+    valSplit: numberOption(get("val-split"), "val-split", (v) => v >= 0 && v < 1, "a fraction in [0, 1)"),
+    seed: numberOption(get("seed"), "seed", (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, "an integer in [0, 2^32)"),
+    backend,
+    out: get("out"),
+    json: Boolean(values.json),
+  };
+}
+
+export interface TrainSummary {
+  event: "summary";
+  testAccuracy: number | null;
+  valAccuracy: number | null;
+  trainLoss: number | null;
+  samplesPerSec: number | null;
+  epochs: number;
+  seconds: number;
+  testLoss: number | null;
+  model: string;
+}
+
+export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<TrainSummary> {
+  const t0 = performance.now();
+  const data = await loadTrainingData(cfg.data);
+  const { train, val } = splitTrainVal(data.train, cfg.valSplit, cfg.seed);
+  const n = train.indices.length;
+  const batchSize = cfg.batch === "full" ? n : Math.min(cfg.batch, n);
+  const backend = createBackend(cfg.backend);
+  const optimizer = createOptimizer(cfg.optimizer);
+  const net = new Network(cfg.spec, backend, batchSize, optimizer.stateSlots);
+  net.init(cfg.seed, cfg.init);
+  reporter.info(
+    `simdnet: ${net.layerSizes().join("-")} ${cfg.spec.activation}, ${net.paramCount.toLocaleString("en-US")} params, ${backend.variant} backend; ` +
+      `${data.kind} data ${data.path}: ${n} train, ${val?.indices.length ?? 0} val${data.test ? `, ${data.test.count} test` : ""}; ` +
+      `batch ${batchSize}, ${optimizer.name} lr ${cfg.lr}, seed ${cfg.seed}`,
+  );
+  const result = await fit(net, train, val, {
+    epochs: cfg.epochs,
+    batchSize,
+    schedule: new LrSchedule({ ...cfg.schedule, lr: cfg.lr, epochs: cfg.epochs }),
+    seed: cfg.seed,
+    optimizer,
+    clipNorm: cfg.clipNorm,
+    onBatchEnd: (b) => reporter.batch(b, cfg.epochs),
+    onEpochEnd: (s) => reporter.epoch(s, cfg.epochs),
+  });
+  const last = result.history[result.history.length - 1];
+  const test = data.test ? net.evaluate(allOf(data.test)) : null;
+  if (test) reporter.info(`test: loss ${test.loss.toFixed(4)}  accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.count} images)`);
+  const trainSamples = result.history.length * n;
+  const trainSeconds = result.history.reduce((s, h) => s + (h.samplesPerSec > 0 ? n / h.samplesPerSec : 0), 0);
+  const summary: TrainSummary = {
+    event: "summary",
+    testAccuracy: test ? test.accuracy : null,
+    valAccuracy: last?.valAccuracy ?? null,
+    trainLoss: last?.trainLoss ?? null,
+    samplesPerSec: trainSeconds > 0 ? trainSamples / trainSeconds : null,
+    epochs: result.history.length,
+    seconds: (performance.now() - t0) / 1000,
+    testLoss: test ? test.loss : null,
+    model: cfg.out,
+  };
+  const bytes = encodeModel(cfg.spec, net.getParams(), {
+    createdAt: new Date().toISOString(),
+    training: { data: data.path, preset: cfg.preset ?? null, init: cfg.init, epochs: cfg.epochs, batch: batchSize, lr: cfg.lr, valSplit: cfg.valSplit, seed: cfg.seed, optimizer: { ...cfg.optimizer, name: optimizer.name }, clipNorm: cfg.clipNorm, schedule: cfg.schedule, backend: backend.variant },
+    metrics: { testAccuracy: summary.testAccuracy, valAccuracy: summary.valAccuracy, trainLoss: summary.trainLoss, samplesPerSec: summary.samplesPerSec },
+  });
+  writeFileAtomic(cfg.out, bytes);
+  reporter.info(`model written to ${cfg.out}`);
+  return summary;
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  const cfg = resolveTrainConfig(argv);
+  if (cfg === "help") {
+    console.log(helpText("Usage: simdnet train [options]\n\nTrains an MLP on MNIST (IDX) or a Kaggle digit-recognizer CSV.", TRAIN_OPTIONS));
+    return 0;
+  }
+  const reporter: Reporter = cfg.json ? new JsonReporter() : new TextReporter();
+  const summary = await runTrain(cfg, reporter);
+  if (cfg.json) reporter.event("summary", { ...summary, event: undefined });
+  else
+    reporter.info(
+      `done: ${summary.epochs} epochs in ${summary.seconds.toFixed(1)}s, ${Math.round(summary.samplesPerSec ?? 0).toLocaleString("en-US")} samples/s` +
+        (summary.testAccuracy !== null ? `, test accuracy ${(100 * summary.testAccuracy).toFixed(2)}%` : "") +
+        (summary.valAccuracy !== null ? `, val accuracy ${(100 * summary.valAccuracy).toFixed(2)}%` : ""),
+    );
+  return 0;
+}

@@ -1,0 +1,91 @@
+// Node-side readers: MNIST IDX files (raw or .gz) from a folder, Kaggle CSV streamed from disk.
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { SimdnetError } from "../errors.js";
+import { DigitsCsvParser, type CsvOptions } from "./csv.js";
+import type { Dataset } from "./dataset.js";
+import { idxToDataset, parseIdx, type IdxArray } from "./idx.js";
+
+export const MNIST_FILES = {
+  trainImages: "train-images-idx3-ubyte",
+  trainLabels: "train-labels-idx1-ubyte",
+  testImages: "t10k-images-idx3-ubyte",
+  testLabels: "t10k-labels-idx1-ubyte",
+} as const;
+
+/** Reads a file fully, gunzipping when it starts with the gzip magic. */
+export function readMaybeGzip(file: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new SimdnetError(`cannot read file: ${(e as Error).message}`, { file });
+  }
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes);
+    } catch (e) {
+      throw new SimdnetError(`corrupt or truncated gzip data: ${(e as Error).message}`, { file, field: "gzip" });
+    }
+  }
+  return bytes;
+}
+
+export function readIdxFile(file: string): IdxArray {
+  return parseIdx(readMaybeGzip(file), file);
+}
+
+/** The path of an MNIST file in dir, raw or .gz, or null. */
+export function findMnistFile(dir: string, base: string): string | null {
+  for (const name of [base, `${base}.gz`]) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  return null;
+}
+
+export function hasMnistFiles(dir: string): boolean {
+  return Object.values(MNIST_FILES).every((b) => findMnistFile(dir, b) !== null);
+}
+
+export interface MnistSets {
+  train: Dataset;
+  test: Dataset;
+}
+
+export function loadMnistDir(dir: string): MnistSets {
+  const need = (base: string) => {
+    const p = findMnistFile(dir, base);
+    if (!p) throw new SimdnetError(`missing ${base} (or ${base}.gz)`, { file: dir });
+    return p;
+  };
+  const load = (imgBase: string, lblBase: string) => {
+    const imgFile = need(imgBase);
+    const lblFile = need(lblBase);
+    return idxToDataset(readIdxFile(imgFile), readIdxFile(lblFile), imgFile, lblFile);
+  };
+  return { train: load(MNIST_FILES.trainImages, MNIST_FILES.trainLabels), test: load(MNIST_FILES.testImages, MNIST_FILES.testLabels) };
+}
+
+/** Streams a Kaggle CSV from disk in 1 MiB chunks straight into uint8 arrays. */
+export async function loadCsvFile(file: string, options: CsvOptions = {}): Promise<Dataset> {
+  const parser = new DigitsCsvParser(file, options);
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) parser.push(chunk as Buffer);
+  } catch (e) {
+    stream.destroy();
+    if (e instanceof SimdnetError) throw e;
+    throw new SimdnetError(`cannot read file: ${(e as Error).message}`, { file });
+  }
+  return parser.end();
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

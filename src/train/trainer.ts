@@ -1,0 +1,144 @@
+// The epoch loop: seeded shuffles, mini-batches gathered into the arena, one optimizer step per
+// batch, per-epoch metrics. It yields to the event loop now and then so signals, progress output
+// and (in the browser) worker messages get through; the maths never depends on that.
+import type { Network } from "../model/network.js";
+import type { Subset } from "../data/dataset.js";
+import { clipGradNorm, type Optimizer } from "./optimizers.js";
+import { Rng } from "../rng.js";
+import type { LrSchedule } from "./schedules.js";
+
+export interface EpochStats {
+  epoch: number; // 1-based
+  trainLoss: number;
+  trainAccuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  /** Training samples per second in this epoch (excluding evaluation). */
+  samplesPerSec: number;
+  /** Wall time of this epoch, training and evaluation. */
+  seconds: number;
+  lr: number;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number; // 1-based within the epoch
+  batches: number;
+  samplesDone: number;
+  samplesTotal: number;
+  loss: number; // mean loss of this batch
+  runningLoss: number;
+  runningAccuracy: number;
+  samplesPerSec: number;
+}
+
+export interface FitOptions {
+  epochs: number;
+  /** Samples per step; ≥ the training-set size means full-batch gradient descent. */
+  batchSize: number;
+  /** Learning rate per step. */
+  schedule: LrSchedule;
+  seed: number;
+  optimizer: Optimizer;
+  /** Clip the gradient's global L2 norm to this (0: off). */
+  clipNorm?: number;
+  onBatchEnd?: (info: BatchInfo) => void;
+  onEpochEnd?: (stats: EpochStats) => void | "stop";
+  /** Checked between batches; when true the loop ends early (after the current batch). */
+  shouldStop?: () => boolean;
+}
+
+export interface FitResult {
+  history: EpochStats[];
+  seconds: number;
+  stoppedEarly: boolean;
+}
+
+const YIELD_EVERY_MS = 100;
+
+/** The shuffle of an epoch depends only on (seed, epoch), so a resumed run sees the same batches. */
+export function epochOrder(indices: Uint32Array, seed: number, epoch: number): Uint32Array {
+  const order = Uint32Array.from(indices);
+  new Rng((seed * 0x9e3779b1 + epoch * 0x85ebca6b) >>> 0).shuffle(order);
+  return order;
+}
+
+export async function fit(net: Network, train: Subset, val: Subset | null, opts: FitOptions): Promise<FitResult> {
+  const n = train.indices.length;
+  if (n === 0) throw new RangeError("empty training set");
+  const B = Math.min(opts.batchSize, n, net.layout.batchCapacity);
+  const fullBatch = B >= n;
+  const batches = Math.ceil(n / B);
+  const history: EpochStats[] = [];
+  const start = performance.now();
+  let lastYield = start;
+  let batchResident = false; // full-batch: the arena already holds the whole (unshuffled) set
+  let stoppedEarly = false;
+
+  for (let epoch = 1; epoch <= opts.epochs && !stoppedEarly; epoch++) {
+    const t0 = performance.now();
+    let trainTime = 0;
+    const order: Subset = { data: train.data, indices: fullBatch ? train.indices : epochOrder(train.indices, opts.seed, epoch) };
+    let lossSum = 0;
+    let correct = 0;
+    let done = 0;
+    let lr = opts.schedule.lrAt(epoch - 1);
+    for (let bi = 0; bi < batches; bi++) {
+      const s = bi * B;
+      const b = Math.min(B, n - s);
+      const tb = performance.now();
+      if (!(fullBatch && batchResident)) net.loadBatch(order, s, b);
+      batchResident = fullBatch;
+      const r = net.computeGradients(b);
+      if (opts.clipNorm) clipGradNorm(net, opts.clipNorm);
+      lr = opts.schedule.lrAt(epoch - 1 + bi / batches);
+      opts.optimizer.step(net, lr);
+      const now = performance.now();
+      trainTime += now - tb;
+      lossSum += r.lossSum;
+      correct += r.correct;
+      done += b;
+      opts.onBatchEnd?.({
+        epoch,
+        batch: bi + 1,
+        batches,
+        samplesDone: done,
+        samplesTotal: n,
+        loss: r.lossSum / b,
+        runningLoss: lossSum / done,
+        runningAccuracy: correct / done,
+        samplesPerSec: done / (trainTime / 1000),
+      });
+      if (now - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+      if (opts.shouldStop?.()) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+    let valLoss: number | null = null;
+    let valAccuracy: number | null = null;
+    if (val && val.indices.length > 0) {
+      const v = net.evaluate(val);
+      batchResident = false;
+      valLoss = v.loss;
+      valAccuracy = v.accuracy;
+    }
+    const stats: EpochStats = {
+      epoch,
+      trainLoss: lossSum / done,
+      trainAccuracy: correct / done,
+      valLoss,
+      valAccuracy,
+      samplesPerSec: done / (trainTime / 1000),
+      seconds: (performance.now() - t0) / 1000,
+      lr,
+    };
+    opts.schedule.epochEnd(valLoss);
+    history.push(stats);
+    if (opts.onEpochEnd?.(stats) === "stop") stoppedEarly = true;
+  }
+  return { history, seconds: (performance.now() - start) / 1000, stoppedEarly };
+}
