@@ -43,7 +43,7 @@ export class JsBackend implements Backend {
     forward(this.f, new Uint8Array(this.buf, x * this.bpe, B * IN), 0, 1 / 255, a, z, w, b, B, IN, OUT, act);
   }
 
-  denseBackward(dzPrev: number, dw: number, db: number, dz: number, x: number, zPrev: number, w: number, B: number, IN: number, OUT: number, actPrev: number): void {
+  denseBackward(dzPrev: number, dw: number, db: number, dz: number, x: number, zPrev: number, w: number, B: number, IN: number, OUT: number, actPrev: number, _scratch?: number): void {
     const f = this.f;
     backwardParams(f, f, x, 1, dw, db, dz, B, IN, OUT);
     if (dzPrev === NONE) return;

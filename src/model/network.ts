@@ -32,6 +32,7 @@ export class Network {
   ) {
     this.layout = computeLayout(spec, batchCapacity, optimizerSlots);
     backend.allocate(this.layout.totalSlots);
+    backend.zero(0, this.layout.totalSlots); // a reused backend must not leak old optimizer state
   }
 
   get paramCount(): number {

@@ -1,0 +1,95 @@
+// Finite-difference gradient check: the analytic gradients of one backend against central
+// differences of the loss computed in float64 by the TypeScript backend, on the same network,
+// parameters and batch. It is how simdnet verifies its maths (tests, `simdnet gradcheck`).
+import type { Backend } from "../backend/types.js";
+import { JsBackend } from "../backend/js.js";
+import { Network } from "../model/network.js";
+import type { ModelSpec } from "../model/spec.js";
+import { Rng } from "../rng.js";
+
+export interface GradCheckOptions {
+  spec: ModelSpec;
+  /** The backend whose analytic gradients are checked (default: the float64 TypeScript backend). */
+  backend?: Backend;
+  /** Oracle for the numeric side (default: float64 TypeScript backend). */
+  oracle?: Backend;
+  batch?: number;
+  seed?: number;
+  /** Central-difference step. */
+  h?: number;
+  /** Check at most this many parameters (spread evenly); default all. */
+  maxParams?: number;
+}
+
+export interface GradCheckResult {
+  maxRelError: number;
+  checked: number;
+  worst: { index: number; analytic: number; numeric: number };
+  /** Per layer: max relative error of its W and b. */
+  layers: { w: number; b: number }[];
+}
+
+/** |a − n| / max(|a|, |n|, floor): relative where the gradient is not tiny. */
+export function relError(a: number, n: number, floor = 1e-4): number {
+  return Math.abs(a - n) / Math.max(Math.abs(a), Math.abs(n), floor);
+}
+
+export function gradCheck(o: GradCheckOptions): GradCheckResult {
+  const B = o.batch ?? 8;
+  const seed = o.seed ?? 1;
+  const h = o.h ?? 1e-6;
+  const rng = new Rng(seed);
+  const oracle = new Network(o.spec, o.oracle ?? new JsBackend("f64"), B);
+  const subject = new Network(o.spec, o.backend ?? new JsBackend("f64"), B);
+
+  // Random weights and non-zero biases so activations sit at generic points, away from kinks.
+  oracle.init(seed, "he");
+  const params = oracle.getParams();
+  for (const L of oracle.layout.layers) for (let j = 0; j < L.outSize; j++) params[L.b - oracle.layout.params + j] = 0.1 * rng.normal();
+  const theta = Float64Array.from(params);
+  const pixels = new Uint8Array(B * o.spec.inputSize).map(() => rng.int(256));
+  const labels = Array.from({ length: B }, () => rng.int(o.spec.outputSize));
+  for (const net of [oracle, subject]) {
+    net.setParams(params);
+    net.loadPixels(pixels, B);
+    net.backend.ints(net.layout.labels, B).set(labels);
+  }
+  // float64 oracle parameters exactly equal to the float32 ones the subject holds
+  oracle.backend.floats().set(theta, oracle.layout.params);
+
+  subject.computeGradients(B);
+  const g = subject.backend.floats();
+  const grads = Float64Array.from(g.subarray(subject.layout.grads, subject.layout.grads + subject.paramCount));
+
+  const f = oracle.backend.floats();
+  const P = oracle.layout.params;
+  const loss = () => {
+    oracle.forward(B);
+    return oracle.loss(B, false).lossSum / B;
+  };
+  const n = oracle.paramCount;
+  const stride = o.maxParams && o.maxParams < n ? n / o.maxParams : 1;
+  const layers = oracle.layout.layers.map(() => ({ w: 0, b: 0 }));
+  const result: GradCheckResult = { maxRelError: 0, checked: 0, worst: { index: -1, analytic: 0, numeric: 0 }, layers };
+  for (let t = 0; t < n; t += stride) {
+    const i = Math.floor(t);
+    const saved = f[P + i];
+    f[P + i] = saved + h;
+    const lp = loss();
+    f[P + i] = saved - h;
+    const lm = loss();
+    f[P + i] = saved;
+    const numeric = (lp - lm) / (2 * h);
+    const err = relError(grads[i], numeric);
+    result.checked++;
+    const li = oracle.layout.layers.findIndex((L) => P + i >= L.w && P + i < L.b + L.outSize);
+    const L = oracle.layout.layers[li];
+    if (P + i < L.b) layers[li].w = Math.max(layers[li].w, err);
+    else layers[li].b = Math.max(layers[li].b, err);
+    if (err > result.maxRelError) {
+      result.maxRelError = err;
+      result.worst = { index: i, analytic: grads[i], numeric };
+    }
+  }
+  return result;
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { JsBackend } from "../src/backend/js.js";
+import { WasmBackend } from "../src/backend/wasm.js";
+import type { Backend } from "../src/backend/types.js";
+import { Network } from "../src/model/network.js";
+import { Adam, Sgd, clipGradNorm, type Optimizer } from "../src/train/optimizers.js";
+import { constantSchedule } from "../src/train/schedules.js";
+import { fit } from "../src/train/trainer.js";
+import { allOf, splitTrainVal } from "../src/data/dataset.js";
+import { syntheticDigits } from "./fixtures.js";
+
+// One parameter block of 3 values, driven by hand-written gradients.
+function run(backend: Backend, opt: Optimizer, p0: number[], gs: number[][], lr: number): number[] {
+  const spec = { inputSize: 1, hidden: [], outputSize: 1, activation: "relu" as const }; // 2 params: w, b
+  const net = new Network(spec, backend, 1, opt.stateSlots);
+  const { params, grads } = net.layout;
+  const f = net.backend.floats();
+  f.set(p0.slice(0, 2), params);
+  for (const g of gs) {
+    net.backend.floats().set(g.slice(0, 2), grads);
+    opt.step(net, lr);
+  }
+  return Array.from(net.backend.floats().subarray(params, params + 2));
+}
+
+const backends = () => [new JsBackend("f64"), new WasmBackend()];
+const close = (a: number[], b: number[], tol = 1e-6) => a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThan(tol));
+
+describe("optimizer update rules, against steps computed by hand", () => {
+  for (const be of backends()) {
+    it(`${be.variant}: SGD  p ← p − lr·g`, () => {
+      close(run(be, new Sgd(), [1, -2], [[0.5, -1]], 0.1), [0.95, -1.9]);
+    });
+    it(`${be.variant}: SGD momentum 0.9, weight decay 0.1 (PyTorch semantics)`, () => {
+      // step 1: d = 0.5 + 0.1·1 = 0.6, v = 0.6, p = 1 − 0.1·0.6 = 0.94
+      // step 2: d = 0.5 + 0.1·0.94 = 0.594, v = 0.9·0.6 + 0.594 = 1.134, p = 0.94 − 0.1134 = 0.8266
+      close(run(be, new Sgd({ momentum: 0.9, weightDecay: 0.1 }), [1, 0], [[0.5, 0], [0.5, 0]], 0.1), [0.8266, 0]);
+    });
+    it(`${be.variant}: SGD Nesterov`, () => {
+      // step 1: v = 0.5, p = 1 − 0.1·(0.5 + 0.9·0.5) = 0.905
+      // step 2: v = 0.45 + 0.5 = 0.95, p = 0.905 − 0.1·(0.5 + 0.855) = 0.7695
+      close(run(be, new Sgd({ momentum: 0.9, nesterov: true }), [1, 0], [[0.5, 0], [0.5, 0]], 0.1), [0.7695, 0]);
+    });
+    it(`${be.variant}: Adam, bias-corrected`, () => {
+      // t=1: m = 0.1·g, v = 0.001·g², m̂ = g, v̂ = g² ⇒ p −= lr·g/(|g| + ε) ≈ lr·sign(g)
+      const p = run(be, new Adam(), [1, 2], [[0.5, -4]], 0.01);
+      close(p, [1 - 0.01 * (0.5 / (0.5 + 1e-8)), 2 + 0.01 * (4 / (4 + 1e-8))]);
+      // t=2 with g = 0.5 then 0.1: m = 0.9·0.05 + 0.01 = 0.055, v = 0.999·0.00025 + 0.001·0.01 = 0.00025975
+      const m = 0.055 / (1 - 0.81), v = 0.00025975 / (1 - 0.998001);
+      const p2 = run(be, new Adam(), [1, 0], [[0.5, 0], [0.1, 0]], 0.01);
+      close(p2, [1 - 0.01 - (0.01 * m) / (Math.sqrt(v) + 1e-8), 0], 1e-5);
+    });
+    it(`${be.variant}: AdamW decays decoupled from the gradient; Adam L2 adds it to the gradient`, () => {
+      // AdamW, g = 0: m = v = 0 ⇒ p = p·(1 − lr·wd)
+      close(run(be, new Adam({ decoupled: true, weightDecay: 0.1 }), [2, 0], [[0, 0]], 0.5), [2 * (1 - 0.05), 0]);
+      // Adam + L2, g = 0: d = wd·p = 0.2 ⇒ p −= lr·sign(d)
+      close(run(be, new Adam({ weightDecay: 0.1 }), [2, 0], [[0, 0]], 0.5), [2 - 0.5 * (0.2 / (0.2 + 1e-8)), 0], 1e-5);
+    });
+    it(`${be.variant}: gradient-norm clipping scales to the limit`, () => {
+      const net = new Network({ inputSize: 1, hidden: [], outputSize: 2, activation: "relu" }, be, 1); // 4 params
+      net.backend.floats().set([3, 4, 0, 0], net.layout.grads);
+      expect(clipGradNorm(net, 1)).toBeCloseTo(5, 5);
+      close(Array.from(net.backend.floats().subarray(net.layout.grads, net.layout.grads + 4)), [0.6, 0.8, 0, 0], 1e-6);
+    });
+  }
+});
+
+describe("each optimizer decreases the loss on a small problem", () => {
+  const data = syntheticDigits(1200, 11, 64);
+  const { train, val } = splitTrainVal(data, 0.2, 1);
+  const cases: [string, () => Optimizer, number][] = [
+    ["sgd", () => new Sgd(), 0.1],
+    ["sgd-momentum", () => new Sgd({ momentum: 0.9 }), 0.02],
+    ["sgd-nesterov", () => new Sgd({ momentum: 0.9, nesterov: true }), 0.02],
+    ["adam", () => new Adam(), 0.003],
+    ["adamw", () => new Adam({ decoupled: true }), 0.003],
+  ];
+  for (const [name, make, lr] of cases) {
+    it(name, async () => {
+      const opt = make();
+      const net = new Network({ inputSize: 64, hidden: [32], outputSize: 10, activation: "relu" }, new WasmBackend(), 32, opt.stateSlots);
+      net.init(1);
+      const before = net.evaluate(val!);
+      const r = await fit(net, train, val, { epochs: 5, batchSize: 32, schedule: constantSchedule(lr), seed: 1, optimizer: opt });
+      const after = net.evaluate(val!);
+      expect(after.loss).toBeLessThan(0.5 * before.loss);
+      expect(r.history[4].trainLoss).toBeLessThan(r.history[0].trainLoss);
+      expect(net.evaluate(allOf(data)).accuracy).toBeGreaterThan(0.9);
+    });
+  }
+});
