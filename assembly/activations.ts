@@ -22,12 +22,18 @@ const GELU_C: f32 = 0.044715;
   return z;
 }
 
-// d act(z) / dz, given z and a = act(z)
-@inline export function act_grad_scalar(z: f32, a: f32, act: i32): f32 {
+// d act(z) / dz, from z alone: the stored activation may have been scaled by a dropout mask.
+@inline export function act_grad_scalar(z: f32, act: i32): f32 {
   if (act == ACT_RELU) return z > 0 ? 1 : 0;
   if (act == ACT_LEAKY_RELU) return z > 0 ? 1 : LEAKY_SLOPE;
-  if (act == ACT_TANH) return <f32>1 - a * a;
-  if (act == ACT_SIGMOID) return a * (<f32>1 - a);
+  if (act == ACT_TANH) {
+    const t = Mathf.tanh(z);
+    return <f32>1 - t * t;
+  }
+  if (act == ACT_SIGMOID) {
+    const s = sigmoid(z);
+    return s * (<f32>1 - s);
+  }
   if (act == ACT_GELU) {
     const u = GELU_K * (z + GELU_C * z * z * z);
     const t = Mathf.tanh(u);
@@ -64,13 +70,12 @@ export function act_rows(a: usize, z: usize, rows: i32, n: i32, ld: i32, act: i3
   }
 }
 
-// In place over rows [0, rows) of g (rows × n, stride ld): g *= act'(z) with a = act(z).
-export function act_grad_rows(g: usize, z: usize, a: usize, rows: i32, n: i32, ld: i32, act: i32): void {
+// In place over rows [0, rows) of g (rows × n, stride ld): g *= act'(z).
+export function act_grad_rows(g: usize, z: usize, rows: i32, n: i32, ld: i32, act: i32): void {
   if (act == ACT_NONE) return;
   for (let r = 0; r < rows; r++) {
     const gr = g + <usize>(r * ld) * 4;
     const zr = z + <usize>(r * ld) * 4;
-    const ar = a + <usize>(r * ld) * 4;
     let j = 0;
     if (act == ACT_RELU) {
       const zero = f32x4.splat(0);
@@ -81,7 +86,7 @@ export function act_grad_rows(g: usize, z: usize, a: usize, rows: i32, n: i32, l
     }
     for (; j < n; j++) {
       const p = gr + <usize>j * 4;
-      store<f32>(p, load<f32>(p) * act_grad_scalar(load<f32>(zr + <usize>j * 4), load<f32>(ar + <usize>j * 4), act));
+      store<f32>(p, load<f32>(p) * act_grad_scalar(load<f32>(zr + <usize>j * 4), act));
     }
   }
 }

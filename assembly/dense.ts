@@ -42,7 +42,7 @@ export function dense_backward(dz_prev: usize, dw: usize, db: usize, dz: usize, 
     pack_a4<f32>(panel, dz, OUT, i0, rows, OUT, 1);
     const off = <usize>i0 * <usize>IN * 4;
     gemm_panel4(dz_prev + off, IN, panel, wt, IN, OUT, IN, rows, 0);
-    act_grad_rows(dz_prev + off, z_prev + off, x + off, rows, IN, IN, act_prev);
+    act_grad_rows(dz_prev + off, z_prev + off, rows, IN, IN, act_prev);
   }
 }
 

@@ -9,3 +9,4 @@ export { sgd_step, sgd_momentum_step, adam_step, sum_squares, scale_inplace, fil
 export function heap_base(): usize {
   return __heap_base;
 }
+export { dropout_forward, dropout_backward } from "./dropout";

@@ -53,7 +53,7 @@ export function dense_backward_naive(dz_prev: usize, dw: usize, db: usize, dz: u
       for (let j = 0; j < OUT; j++)
         s += load<f32>(dz + (<usize>i * <usize>OUT + <usize>j) * 4) * load<f32>(w + (<usize>k * <usize>OUT + <usize>j) * 4);
       const o = (<usize>i * <usize>IN + <usize>k) * 4;
-      store<f32>(dz_prev + o, s * act_grad_scalar(load<f32>(z_prev + o), load<f32>(x + o), act_prev));
+      store<f32>(dz_prev + o, s * act_grad_scalar(load<f32>(z_prev + o), act_prev));
     }
   }
 }

@@ -8,6 +8,13 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed: number) {
+    this.s0 = this.s1 = this.s2 = this.s3 = 0;
+    this.reseed(seed);
+  }
+
+  /** Restarts the stream from a seed, as if newly constructed (no allocation). */
+  reseed(seed: number): void {
+    this.spareNormal = null;
     let x = seed >>> 0;
     const next = () => {
       x = (x + 0x9e3779b9) >>> 0;

@@ -26,6 +26,13 @@ describe("finite-difference gradient check", () => {
     expect(gradCheck({ spec: spec("tanh", [7, 5, 4]), batch: 5 }).maxRelError).toBeLessThan(1e-4);
   });
 
+  it("dropout: gradients through the masks check out, on both backends, and the masks are identical", () => {
+    for (const act of ["relu", "tanh"] as Activation[]) {
+      expect(gradCheck({ spec: spec(act), batch: 7, seed: 5, dropout: 0.3 }).maxRelError).toBeLessThan(1e-4);
+      expect(gradCheck({ spec: spec(act), backend: new WasmBackend(), batch: 7, seed: 5, dropout: 0.3 }).maxRelError).toBeLessThan(1e-2);
+    }
+  });
+
   it("catches the original bug: backprop through ReLU(z) instead of its derivative", () => {
     // The question's code multiplied by relu(z) where relu'(z) belongs.
     class ReluInsteadOfDerivative extends JsBackend {

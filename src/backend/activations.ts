@@ -22,17 +22,21 @@ export function actForward(z: number, act: number): number {
   }
 }
 
-/** d act(z)/dz given z and a = act(z). */
-export function actGrad(z: number, a: number, act: number): number {
+/** d act(z)/dz from z alone (the stored activation may carry a dropout mask). */
+export function actGrad(z: number, act: number): number {
   switch (act) {
     case A.relu:
       return z > 0 ? 1 : 0;
     case A["leaky-relu"]:
       return z > 0 ? 1 : LEAKY_SLOPE;
-    case A.tanh:
-      return 1 - a * a;
-    case A.sigmoid:
-      return a * (1 - a);
+    case A.tanh: {
+      const t = Math.tanh(z);
+      return 1 - t * t;
+    }
+    case A.sigmoid: {
+      const s = actForward(z, act);
+      return s * (1 - s);
+    }
     case A.gelu: {
       const t = Math.tanh(GELU_K * (z + GELU_C * z * z * z));
       return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * GELU_K * (1 + 3 * GELU_C * z * z);

@@ -1,6 +1,6 @@
 // The pure-TypeScript backend: naive loops over the same arena layout. It is the JS baseline
 // of the benchmarks and the oracle of the tests (in float64 for gradient checks).
-import { NONE, type Backend } from "./types.js";
+import { NONE, dropoutParams, hash32, type Backend } from "./types.js";
 import { actForward, actGrad } from "./activations.js";
 
 export type Precision = "f32" | "f64";
@@ -54,7 +54,7 @@ export class JsBackend implements Backend {
         const wRow = w + k * OUT;
         for (let j = 0; j < OUT; j++) s += f[dzRow + j] * f[wRow + j];
         const o = i * IN + k;
-        f[dzPrev + o] = s * actGrad(f[zPrev + o], f[x + o], actPrev);
+        f[dzPrev + o] = s * actGrad(f[zPrev + o], actPrev);
       }
     }
   }
@@ -130,6 +130,21 @@ export class JsBackend implements Backend {
 
   scale(x: number, n: number, s: number): void {
     for (let i = 0; i < n; i++) this.f[x + i] *= s;
+  }
+
+  dropoutForward(a: number, mask: number, n: number, p: number, seed: number): void {
+    const { threshold, keepScale } = dropoutParams(p);
+    const f = this.f;
+    for (let i = 0; i < n; i++) {
+      const m = hash32((seed + Math.imul(i, 0x9e3779b9)) >>> 0) < threshold ? 0 : keepScale;
+      f[mask + i] = m;
+      f[a + i] *= m;
+    }
+  }
+
+  dropoutBackward(g: number, mask: number, n: number): void {
+    const f = this.f;
+    for (let i = 0; i < n; i++) f[g + i] *= f[mask + i];
   }
 
   zero(p: number, n: number): void {

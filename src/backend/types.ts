@@ -44,5 +44,24 @@ export interface Backend {
   sumSquares(x: number, n: number): number;
   // x *= s over n slots
   scale(x: number, n: number, s: number): void;
+  // Inverted dropout: mask[i] = hash(seed, i) < p·2³² ? 0 : 1/(1−p); a[i] *= mask[i].  a, mask: (n)
+  dropoutForward(a: number, mask: number, n: number, p: number, seed: number): void;
+  // g[i] *= mask[i]
+  dropoutBackward(g: number, mask: number, n: number): void;
   zero(p: number, n: number): void;
+}
+
+/** The dropout kernel's integer arguments for rate p (shared by both backends). */
+export function dropoutParams(p: number): { threshold: number; keepScale: number } {
+  return { threshold: Math.min(Math.floor(p * 2 ** 32), 2 ** 32 - 1), keepScale: Math.fround(1 / (1 - p)) };
+}
+
+/** lowbias32, as in assembly/dropout.ts. */
+export function hash32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
 }

@@ -1,6 +1,6 @@
 // The WebAssembly backend: instantiates the embedded SIMD kernels directly (no loader), owns the
 // one linear memory, and turns slot offsets into byte addresses. Only numbers cross into wasm.
-import { NONE, type Backend } from "./types.js";
+import { NONE, dropoutParams, type Backend } from "./types.js";
 import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
 
 interface KernelExports {
@@ -21,6 +21,8 @@ interface KernelExports {
   adam_step(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, wd: number, decoupled: number): void;
   sum_squares(x: number, n: number): number;
   scale_inplace(x: number, n: number, s: number): void;
+  dropout_forward(a: number, mask: number, n: number, threshold: number, keepScale: number, seed: number): void;
+  dropout_backward(g: number, mask: number, n: number): void;
   fill_zero(p: number, n: number): void;
 }
 
@@ -139,6 +141,13 @@ export class WasmBackend implements Backend {
   }
   scale(x: number, n: number, s: number): void {
     this.k.scale_inplace(this.ptr(x), n, s);
+  }
+  dropoutForward(a: number, mask: number, n: number, p: number, seed: number): void {
+    const { threshold, keepScale } = dropoutParams(p);
+    this.k.dropout_forward(this.ptr(a), this.ptr(mask), n, threshold, keepScale, seed);
+  }
+  dropoutBackward(g: number, mask: number, n: number): void {
+    this.k.dropout_backward(this.ptr(g), this.ptr(mask), n);
   }
   zero(p: number, n: number): void {
     this.k.fill_zero(this.ptr(p), n);

@@ -9,7 +9,8 @@ import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
 import { encodeModel } from "../model/format.js";
 import { writeFileAtomic } from "../fsutil.js";
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from "../train/optimizers.js";
-import { fit } from "../train/trainer.js";
+import { fit, type EarlyStopping } from "../train/trainer.js";
+import { AUGMENT_KINDS, DEFAULT_AUGMENT, type AugmentKind, type AugmentOptions } from "../data/augment.js";
 import { LrSchedule, SCHEDULE_NAMES, type ScheduleConfig, type ScheduleName } from "../train/schedules.js";
 import { helpText, numberOption, parseOptions, type OptionRow } from "./options.js";
 import { JsonReporter, TextReporter, type Reporter } from "./output.js";
@@ -37,6 +38,13 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "beta2", type: "string", value: "X", default: "0.999", help: "Adam β2" },
   { name: "eps", type: "string", value: "X", default: "1e-8", help: "Adam ε" },
   { name: "clip-norm", type: "string", value: "X", default: "0", help: "clip the gradient's global L2 norm (0: off)" },
+  { name: "dropout", type: "string", value: "P", default: "0", help: "dropout rate on hidden-layer outputs while training" },
+  { name: "augment", type: "string", value: "KIND", default: "none", help: "training-image augmentation: none, shift (±max-shift px), affine (shift + rotation + scale)" },
+  { name: "max-shift", type: "string", value: "PX", default: "2", help: "largest augmentation shift in pixels" },
+  { name: "max-rotate", type: "string", value: "DEG", default: "10", help: "largest affine rotation in degrees" },
+  { name: "early-stop", type: "string", value: "EPOCHS", default: "0", help: "stop after this many epochs without improvement of --monitor (0: off)" },
+  { name: "monitor", type: "string", value: "METRIC", default: "val_loss", help: "val_loss or val_accuracy, for --early-stop" },
+  { name: "restore-best", type: "string", value: "yes|no", default: "yes", help: "with --early-stop, end with the best epoch's weights" },
   { name: "val-split", type: "string", value: "F", default: "0.1", help: "fraction of the training data held out for validation (shuffled, then split)" },
   { name: "seed", type: "string", value: "N", default: "1", help: "random seed: same seed, same run" },
   { name: "backend", type: "string", value: "NAME", default: "wasm", help: "wasm (SIMD kernels) or js (the TypeScript reference)" },
@@ -60,6 +68,9 @@ export interface TrainConfig {
   optimizer: OptimizerConfig;
   clipNorm: number;
   schedule: ScheduleConfig;
+  dropout: number;
+  augment: AugmentOptions | undefined;
+  earlyStopping: EarlyStopping | undefined;
   valSplit: number;
   seed: number;
   backend: BackendName;
@@ -84,6 +95,13 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
   const backend = get("backend");
   if (backend !== "wasm" && backend !== "js") throw new SimdnetError(`unknown backend "${backend}"; expected wasm or js`, { field: "--backend" });
   const batchText = get("batch");
+  const augmentKind = get("augment");
+  if (!(AUGMENT_KINDS as string[]).includes(augmentKind)) throw new SimdnetError(`unknown augmentation "${augmentKind}"; expected one of ${AUGMENT_KINDS.join(", ")}`, { field: "--augment" });
+  const earlyStop = numberOption(get("early-stop"), "early-stop", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0");
+  const monitor = get("monitor");
+  if (monitor !== "val_loss" && monitor !== "val_accuracy") throw new SimdnetError(`expected val_loss or val_accuracy, got "${monitor}"`, { field: "--monitor" });
+  const restoreBest = get("restore-best");
+  if (restoreBest !== "yes" && restoreBest !== "no") throw new SimdnetError(`expected yes or no, got "${restoreBest}"`, { field: "--restore-best" });
   const optimizerName = get("optimizer");
   const scheduleName = get("schedule");
   if (!(SCHEDULE_NAMES as readonly string[]).includes(scheduleName))
@@ -117,6 +135,20 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
       minLr: numberOption(get("min-lr"), "min-lr", (v) => v >= 0, "a number ≥ 0"),
       patience: numberOption(get("patience"), "patience", (v) => Number.isInteger(v) && v >= 0, "an integer ≥ 0"),
     },
+    dropout: numberOption(get("dropout"), "dropout", (v) => v >= 0 && v < 1, "a rate in [0, 1)"),
+    augment:
+      augmentKind === "none"
+        ? undefined
+        : {
+            kind: augmentKind as AugmentKind,
+            maxShift: numberOption(get("max-shift"), "max-shift", (v) => Number.isInteger(v) && v >= 0 && v <= 8, "an integer 0..8"),
+            maxRotate: numberOption(get("max-rotate"), "max-rotate", (v) => v >= 0 && v <= 45, "degrees in [0, 45]"),
+            maxScale: DEFAULT_AUGMENT.maxScale,
+          },
+    earlyStopping:
+      earlyStop === 0
+        ? undefined
+        : { monitor: monitor as EarlyStopping["monitor"], patience: earlyStop, minDelta: 0, restoreBest: restoreBest === "yes" },
     clipNorm: numberOption(get("clip-norm"), "clip-norm", (v) => v >= 0, "a number ≥ 0"),
     valSplit: numberOption(get("val-split"), "val-split", (v) => v >= 0 && v < 1, "a fraction in [0, 1)"),
     seed: numberOption(get("seed"), "seed", (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, "an integer in [0, 2^32)"),
@@ -146,7 +178,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   const batchSize = cfg.batch === "full" ? n : Math.min(cfg.batch, n);
   const backend = createBackend(cfg.backend);
   const optimizer = createOptimizer(cfg.optimizer);
-  const net = new Network(cfg.spec, backend, batchSize, optimizer.stateSlots);
+  const net = new Network(cfg.spec, backend, batchSize, optimizer.stateSlots, cfg.dropout);
   net.init(cfg.seed, cfg.init);
   reporter.info(
     `simdnet: ${net.layerSizes().join("-")} ${cfg.spec.activation}, ${net.paramCount.toLocaleString("en-US")} params, ${backend.variant} backend; ` +
@@ -160,6 +192,8 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     seed: cfg.seed,
     optimizer,
     clipNorm: cfg.clipNorm,
+    augment: cfg.augment,
+    earlyStopping: cfg.earlyStopping,
     onBatchEnd: (b) => reporter.batch(b, cfg.epochs),
     onEpochEnd: (s) => reporter.epoch(s, cfg.epochs),
   });
@@ -181,7 +215,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   };
   const bytes = encodeModel(cfg.spec, net.getParams(), {
     createdAt: new Date().toISOString(),
-    training: { data: data.path, preset: cfg.preset ?? null, init: cfg.init, epochs: cfg.epochs, batch: batchSize, lr: cfg.lr, valSplit: cfg.valSplit, seed: cfg.seed, optimizer: { ...cfg.optimizer, name: optimizer.name }, clipNorm: cfg.clipNorm, schedule: cfg.schedule, backend: backend.variant },
+    training: { data: data.path, preset: cfg.preset ?? null, init: cfg.init, epochs: cfg.epochs, batch: batchSize, lr: cfg.lr, valSplit: cfg.valSplit, seed: cfg.seed, optimizer: { ...cfg.optimizer, name: optimizer.name }, clipNorm: cfg.clipNorm, schedule: cfg.schedule, dropout: cfg.dropout, augment: cfg.augment ?? null, earlyStopping: cfg.earlyStopping ?? null, backend: backend.variant },
     metrics: { testAccuracy: summary.testAccuracy, valAccuracy: summary.valAccuracy, trainLoss: summary.trainLoss, samplesPerSec: summary.samplesPerSec },
   });
   writeFileAtomic(cfg.out, bytes);

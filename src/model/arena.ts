@@ -19,6 +19,8 @@ export interface LayerLayout {
   z: number; // (B, out) pre-activation
   a: number; // (B, out) activation; equals z for the output layer
   dz: number; // (B, out) gradient of the loss w.r.t. z
+  /** (B, out) dropout mask of a hidden layer's output, or -1 when the arena has none. */
+  mask: number;
 }
 
 export interface ArenaLayout {
@@ -46,7 +48,7 @@ export interface ArenaLayout {
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
-export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0): ArenaLayout {
+export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0, dropoutMasks = false): ArenaLayout {
   if (!Number.isInteger(batchCapacity) || batchCapacity < 1) throw new RangeError(`batchCapacity ${batchCapacity}`);
   const sizes = layerSizes(spec);
   const B = batchCapacity;
@@ -80,6 +82,7 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
     const z = take(B * out);
     const a = last ? z : take(B * out);
     const dz = take(B * out);
+    const mask = dropoutMasks && !last ? take(B * out) : -1;
     layers.push({
       inSize: sizes[l],
       outSize: out,
@@ -91,6 +94,7 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
       z,
       a,
       dz,
+      mask,
     });
   }
   const x = take(Math.ceil((B * spec.inputSize) / 4));

@@ -1,6 +1,6 @@
 // An MLP laid out in one arena and run through a Backend: forward, loss, backward, evaluate.
 import type { Backend } from "../backend/types.js";
-import { NONE } from "../backend/types.js";
+import { NONE, hash32 } from "../backend/types.js";
 import { computeLayout, type ArenaLayout } from "./arena.js";
 import { layerSizes, type ModelSpec } from "./spec.js";
 import { Rng } from "../rng.js";
@@ -23,14 +23,19 @@ export interface EvalResult {
 
 export class Network {
   readonly layout: ArenaLayout;
+  /** Whether the last forward pass applied dropout (backward must then apply the same masks). */
+  private dropoutApplied = false;
 
+  /** dropout: rate for every hidden layer's output during training (0: none; no mask memory). */
   constructor(
     readonly spec: ModelSpec,
     readonly backend: Backend,
     batchCapacity: number,
     optimizerSlots = 0,
+    readonly dropout = 0,
   ) {
-    this.layout = computeLayout(spec, batchCapacity, optimizerSlots);
+    if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout rate ${dropout} not in [0, 1)`);
+    this.layout = computeLayout(spec, batchCapacity, optimizerSlots, dropout > 0);
     backend.allocate(this.layout.totalSlots);
     backend.zero(0, this.layout.totalSlots); // a reused backend must not leak old optimizer state
   }
@@ -68,14 +73,18 @@ export class Network {
     this.backend.floats().set(values, this.layout.params);
   }
 
-  /** Gathers rows indices[start, start+count) of a subset into the arena batch (labels too, when present). */
-  loadBatch(subset: Subset, start: number, count: number): void {
+  /**
+   * Gathers rows indices[start, start+count) of a subset into the arena batch (labels too, when
+   * present), through `transform` (data augmentation) when given.
+   */
+  loadBatch(subset: Subset, start: number, count: number, transform?: (dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number) => void): void {
     const { data, indices } = subset;
     const D = data.inputSize;
     const x = this.backend.bytes(this.layout.x, count * D);
     for (let r = 0; r < count; r++) {
       const i = indices[start + r];
-      x.set(data.images.subarray(i * D, i * D + D), r * D);
+      if (transform) transform(x, r * D, data.images, i * D);
+      else x.set(data.images.subarray(i * D, i * D + D), r * D);
     }
     if (data.labels) {
       const y = this.backend.ints(this.layout.labels, count);
@@ -88,13 +97,16 @@ export class Network {
     this.backend.bytes(this.layout.x, B * this.spec.inputSize).set(pixels.subarray(0, B * this.spec.inputSize));
   }
 
-  forward(B: number): void {
+  /** Forward pass over the loaded batch. With a dropoutSeed (training), hidden outputs are dropped. */
+  forward(B: number, dropoutSeed?: number): void {
     const { layers, x, scratch } = this.layout;
     const be = this.backend;
+    this.dropoutApplied = this.dropout > 0 && dropoutSeed !== undefined;
     for (let l = 0; l < layers.length; l++) {
       const L = layers[l];
       if (l === 0) be.denseForwardU8(L.a, L.z, x, L.w, L.b, B, L.inSize, L.outSize, L.act, scratch);
       else be.denseForward(L.a, L.z, layers[l - 1].a, L.w, L.b, B, L.inSize, L.outSize, L.act, scratch);
+      if (this.dropoutApplied && L.mask >= 0) be.dropoutForward(L.a, L.mask, B * L.outSize, this.dropout, hash32((dropoutSeed! + l * 0x632be5ab) >>> 0));
     }
   }
 
@@ -115,6 +127,7 @@ export class Network {
       const L = layers[l];
       const P = layers[l - 1];
       be.denseBackward(P.dz, L.dw, L.db, L.dz, P.a, P.z, L.w, B, L.inSize, L.outSize, P.act, scratch);
+      if (this.dropoutApplied) be.dropoutBackward(P.dz, P.mask, B * P.outSize);
     }
     const L0 = layers[0];
     be.denseBackwardU8(L0.dw, L0.db, L0.dz, x, B, L0.inSize, L0.outSize);
@@ -124,10 +137,10 @@ export class Network {
     this.backend.zero(this.layout.grads, this.layout.paramCount);
   }
 
-  /** Zero grads, forward, loss, backward for the loaded batch. */
-  computeGradients(B: number): BatchResult {
+  /** Zero grads, forward, loss, backward for the loaded batch (dropout on when given a seed). */
+  computeGradients(B: number, dropoutSeed?: number): BatchResult {
     this.zeroGrads();
-    this.forward(B);
+    this.forward(B, dropoutSeed);
     const r = this.loss(B, true);
     this.backward(B);
     return r;

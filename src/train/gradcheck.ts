@@ -19,6 +19,8 @@ export interface GradCheckOptions {
   h?: number;
   /** Check at most this many parameters (spread evenly); default all. */
   maxParams?: number;
+  /** Dropout rate on hidden outputs (the same masks on both sides). */
+  dropout?: number;
 }
 
 export interface GradCheckResult {
@@ -39,8 +41,9 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
   const seed = o.seed ?? 1;
   const h = o.h ?? 1e-6;
   const rng = new Rng(seed);
-  const oracle = new Network(o.spec, o.oracle ?? new JsBackend("f64"), B);
-  const subject = new Network(o.spec, o.backend ?? new JsBackend("f64"), B);
+  const oracle = new Network(o.spec, o.oracle ?? new JsBackend("f64"), B, 0, o.dropout ?? 0);
+  const subject = new Network(o.spec, o.backend ?? new JsBackend("f64"), B, 0, o.dropout ?? 0);
+  const dropoutSeed = o.dropout ? seed + 1 : undefined;
 
   // Random weights and non-zero biases so activations sit at generic points, away from kinks.
   oracle.init(seed, "he");
@@ -57,14 +60,14 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
   // float64 oracle parameters exactly equal to the float32 ones the subject holds
   oracle.backend.floats().set(theta, oracle.layout.params);
 
-  subject.computeGradients(B);
+  subject.computeGradients(B, dropoutSeed);
   const g = subject.backend.floats();
   const grads = Float64Array.from(g.subarray(subject.layout.grads, subject.layout.grads + subject.paramCount));
 
   const f = oracle.backend.floats();
   const P = oracle.layout.params;
   const loss = () => {
-    oracle.forward(B);
+    oracle.forward(B, dropoutSeed);
     return oracle.loss(B, false).lossSum / B;
   };
   const n = oracle.paramCount;

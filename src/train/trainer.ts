@@ -6,6 +6,8 @@ import type { Subset } from "../data/dataset.js";
 import { clipGradNorm, type Optimizer } from "./optimizers.js";
 import { Rng } from "../rng.js";
 import type { LrSchedule } from "./schedules.js";
+import { hash32 } from "../backend/types.js";
+import { augmenter, type AugmentOptions } from "../data/augment.js";
 
 export interface EpochStats {
   epoch: number; // 1-based
@@ -46,12 +48,32 @@ export interface FitOptions {
   onEpochEnd?: (stats: EpochStats) => void | "stop";
   /** Checked between batches; when true the loop ends early (after the current batch). */
   shouldStop?: () => boolean;
+  /** Transform training images as they are gathered into the batch (validation never is). */
+  augment?: AugmentOptions;
+  /** Stop when the monitored validation metric has not improved for `patience` epochs. */
+  earlyStopping?: EarlyStopping;
+}
+
+export interface EarlyStopping {
+  monitor: "val_loss" | "val_accuracy";
+  patience: number;
+  /** Smallest change that counts as an improvement. */
+  minDelta: number;
+  /** Put back the weights of the best epoch at the end (Keras' restore_best_weights). */
+  restoreBest: boolean;
 }
 
 export interface FitResult {
   history: EpochStats[];
   seconds: number;
   stoppedEarly: boolean;
+  /** Epoch whose weights the network holds at the end when early stopping restored them, else null. */
+  restoredEpoch: number | null;
+}
+
+/** Seed of step `step` (0-based over the whole run): dropout masks and augmentation draw from it. */
+export function stepSeed(seed: number, step: number): number {
+  return hash32((hash32(seed >>> 0) + Math.imul(step, 0x85ebca6b)) >>> 0);
 }
 
 const YIELD_EVERY_MS = 100;
@@ -74,6 +96,14 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
   let lastYield = start;
   let batchResident = false; // full-batch: the arena already holds the whole (unshuffled) set
   let stoppedEarly = false;
+  const augRng = new Rng(0);
+  const side = Math.round(Math.sqrt(train.data.inputSize));
+  const transform = opts.augment ? augmenter(opts.augment, side, augRng) : undefined;
+  const es = opts.earlyStopping;
+  let best = es ? (es.monitor === "val_loss" ? Infinity : -Infinity) : 0;
+  let bestEpoch = 0;
+  let bestParams: Float32Array | null = null;
+  let sinceBest = 0;
 
   for (let epoch = 1; epoch <= opts.epochs && !stoppedEarly; epoch++) {
     const t0 = performance.now();
@@ -87,9 +117,13 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
       const s = bi * B;
       const b = Math.min(B, n - s);
       const tb = performance.now();
-      if (!(fullBatch && batchResident)) net.loadBatch(order, s, b);
-      batchResident = fullBatch;
-      const r = net.computeGradients(b);
+      const seedOfStep = stepSeed(opts.seed, (epoch - 1) * batches + bi);
+      if (transform) {
+        augRng.reseed(seedOfStep);
+        net.loadBatch(order, s, b, transform);
+      } else if (!(fullBatch && batchResident)) net.loadBatch(order, s, b);
+      batchResident = fullBatch && !transform;
+      const r = net.computeGradients(b, seedOfStep);
       if (opts.clipNorm) clipGradNorm(net, opts.clipNorm);
       lr = opts.schedule.lrAt(epoch - 1 + bi / batches);
       opts.optimizer.step(net, lr);
@@ -138,7 +172,24 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
     };
     opts.schedule.epochEnd(valLoss);
     history.push(stats);
+    if (es && valLoss !== null && valAccuracy !== null) {
+      const value = es.monitor === "val_loss" ? valLoss : valAccuracy;
+      const improved = es.monitor === "val_loss" ? value < best - es.minDelta : value > best + es.minDelta;
+      if (improved) {
+        best = value;
+        bestEpoch = epoch;
+        sinceBest = 0;
+        if (es.restoreBest) bestParams = net.getParams();
+      } else if (++sinceBest >= es.patience) {
+        stoppedEarly = true;
+      }
+    }
     if (opts.onEpochEnd?.(stats) === "stop") stoppedEarly = true;
   }
-  return { history, seconds: (performance.now() - start) / 1000, stoppedEarly };
+  let restoredEpoch: number | null = null;
+  if (es?.restoreBest && bestParams && bestEpoch !== history.length) {
+    net.setParams(bestParams);
+    restoredEpoch = bestEpoch;
+  }
+  return { history, seconds: (performance.now() - start) / 1000, stoppedEarly, restoredEpoch };
 }

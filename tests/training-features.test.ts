@@ -1,0 +1,161 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { LrSchedule, type ScheduleConfig } from "../src/train/schedules.js";
+import { JsBackend } from "../src/backend/js.js";
+import { WasmBackend } from "../src/backend/wasm.js";
+import { Network } from "../src/model/network.js";
+import { affineImage, augmenter, shiftImage } from "../src/data/augment.js";
+import { Rng } from "../src/rng.js";
+import { fit } from "../src/train/trainer.js";
+import { Sgd } from "../src/train/optimizers.js";
+import { constantSchedule } from "../src/train/schedules.js";
+import { splitTrainVal } from "../src/data/dataset.js";
+import { encodeDigitsCsv } from "../src/data/csv.js";
+import { resolveTrainConfig, runTrain } from "../src/cli/train.js";
+import type { Reporter } from "../src/cli/output.js";
+import { JsonReporter, TextReporter } from "../src/cli/output.js";
+import { decodeModel } from "../src/model/format.js";
+import { syntheticDigits } from "./fixtures.js";
+
+const base: ScheduleConfig = { name: "constant", lr: 1, epochs: 10, warmupEpochs: 0, gamma: 0.5, stepSize: 3, minLr: 0, patience: 1 };
+
+describe("learning-rate schedules", () => {
+  it("constant, step, exponential, cosine with warm-up", () => {
+    expect(new LrSchedule(base).lrAt(7.5)).toBe(1);
+    const step = new LrSchedule({ ...base, name: "step" });
+    expect([0, 2.9, 3, 6.5, 9].map((p) => step.lrAt(p))).toEqual([1, 1, 0.5, 0.25, 0.125]);
+    const exp = new LrSchedule({ ...base, name: "exponential" });
+    expect([0, 1, 2.5].map((p) => exp.lrAt(p))).toEqual([1, 0.5, 0.25]);
+    const cos = new LrSchedule({ ...base, name: "cosine", warmupEpochs: 2, minLr: 0.1 });
+    expect(cos.lrAt(1)).toBeCloseTo(0.5, 3); // half-way through the warm-up
+    expect(cos.lrAt(2)).toBeCloseTo(1, 6); // peak
+    expect(cos.lrAt(6)).toBeCloseTo(0.55, 6); // half-way down: (1 + 0.1) / 2
+    expect(cos.lrAt(10)).toBeCloseTo(0.1, 6);
+  });
+
+  it("reduce-on-plateau decays after `patience` epochs without improvement", () => {
+    const s = new LrSchedule({ ...base, name: "plateau", patience: 1, minLr: 0.2 });
+    for (const v of [1.0, 0.9, 0.95]) s.epochEnd(v);
+    expect(s.lrAt(3)).toBe(1); // one bad epoch: still patient
+    s.epochEnd(0.91);
+    expect(s.lrAt(4)).toBe(0.5);
+    for (const v of [0.92, 0.93, 0.94, 0.95]) s.epochEnd(v);
+    expect(s.lrAt(8)).toBe(0.2); // floored at minLr
+  });
+});
+
+describe("dropout", () => {
+  const spec = { inputSize: 40, hidden: [64, 32], outputSize: 10, activation: "relu" as const };
+  it("is inverted (kept units scaled by 1/(1−p)), seeded, and identical on both backends", () => {
+    const masks = [new JsBackend("f32"), new WasmBackend()].map((b) => {
+      const d = new Network(spec, b, 16, 0, 0.25);
+      d.init(3);
+      d.loadPixels(new Uint8Array(16 * 40).fill(100), 16);
+      d.forward(16, 12345);
+      const L = d.layout.layers[0];
+      return Float64Array.from(d.backend.floats().subarray(L.mask, L.mask + 16 * 64));
+    });
+    expect(Array.from(masks[0])).toEqual(Array.from(masks[1]));
+    const dropped = masks[0].filter((v) => v === 0).length / masks[0].length;
+    expect(dropped).toBeGreaterThan(0.18);
+    expect(dropped).toBeLessThan(0.32);
+    expect(new Set(masks[0])).toEqual(new Set([0, Math.fround(1 / 0.75)]));
+  });
+
+  it("is off at evaluation: forward without a seed is deterministic and mask-free", () => {
+    const b = new WasmBackend();
+    const d = new Network(spec, b, 8, 0, 0.5);
+    d.init(1);
+    d.loadPixels(new Uint8Array(8 * 40).fill(50), 8);
+    const L = d.layout.layers[d.layout.layers.length - 1];
+    d.forward(8);
+    const a = Float64Array.from(b.floats().subarray(L.z, L.z + 80));
+    d.forward(8, 7);
+    const trained = Float64Array.from(b.floats().subarray(L.z, L.z + 80));
+    d.forward(8);
+    const again = Float64Array.from(b.floats().subarray(L.z, L.z + 80));
+    expect(Array.from(again)).toEqual(Array.from(a));
+    expect(Array.from(trained)).not.toEqual(Array.from(a));
+  });
+});
+
+describe("augmentation", () => {
+  const img = Uint8Array.from({ length: 16 }, (_, i) => i + 1); // 4×4: 1..16
+  it("shifts with zero fill", () => {
+    const out = new Uint8Array(16);
+    shiftImage(out, 0, img, 0, 4, 4, 1, -1);
+    expect(Array.from(out)).toEqual([0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15, 0, 0, 0, 0]);
+    shiftImage(out, 0, img, 0, 4, 4, 5, 0);
+    expect(Array.from(out)).toEqual(new Array(16).fill(0));
+  });
+  it("affine with no rotation and unit scale equals the integer shift", () => {
+    const a = new Uint8Array(16), b = new Uint8Array(16);
+    affineImage(a, 0, img, 0, 4, 4, 0, 1, -1, 2);
+    shiftImage(b, 0, img, 0, 4, 4, -1, 2);
+    expect(Array.from(a)).toEqual(Array.from(b));
+  });
+  it("is reproducible from the step seed and keeps the label's pixels mostly", () => {
+    const d = syntheticDigits(4, 2);
+    const rng = new Rng(9);
+    const t = augmenter({ kind: "affine", maxShift: 2, maxRotate: 10, maxScale: 0.1 }, 28, rng)!;
+    const run = () => {
+      rng.reseed(42);
+      const out = new Uint8Array(784);
+      t(out, 0, d.images, 0);
+      return out;
+    };
+    expect(Array.from(run())).toEqual(Array.from(run()));
+  });
+});
+
+describe("early stopping", () => {
+  it("stops after `patience` epochs without improvement and restores the best weights", async () => {
+    const data = syntheticDigits(600, 5, 64);
+    const { train, val } = splitTrainVal(data, 0.3, 2);
+    const net = new Network({ inputSize: 64, hidden: [48], outputSize: 10, activation: "relu" }, new WasmBackend(), 32);
+    net.init(3);
+    // a learning rate that overfits fast, so the validation loss turns up within a few epochs
+    const r = await fit(net, train, val, {
+      epochs: 60,
+      batchSize: 8,
+      schedule: constantSchedule(0.5),
+      seed: 1,
+      optimizer: new Sgd(),
+      earlyStopping: { monitor: "val_loss", patience: 2, minDelta: 0, restoreBest: true },
+    });
+    expect(r.stoppedEarly).toBe(true);
+    expect(r.history.length).toBeLessThan(60);
+    const bestEpoch = r.history.reduce((b, h) => (h.valLoss! < b.valLoss! ? h : b));
+    expect(r.history.length).toBe(bestEpoch.epoch + 2);
+    expect(r.restoredEpoch).toBe(bestEpoch.epoch);
+    expect(net.evaluate(val!).loss).toBeCloseTo(bestEpoch.valLoss!, 10);
+  });
+});
+
+describe("determinism", () => {
+  const quiet: Reporter = { info() {}, batch() {}, epoch() {}, event() {}, warn() {} };
+  const dir = mkdtempSync(join(tmpdir(), "simdnet-det-"));
+  const csv = join(dir, "train.csv");
+  writeFileSync(csv, encodeDigitsCsv(syntheticDigits(700, 8)));
+  const sink = { write: () => true, isTTY: true } as unknown as NodeJS.WriteStream;
+  async function weights(seed: string, reporter: Reporter, backend = "wasm") {
+    const out = join(dir, `m-${Math.random()}.simdnet`);
+    const cfg = resolveTrainConfig(["--data", csv, "--out", out, "--hidden", "32,16", "--epochs", "3", "--batch", "32", "--seed", seed,
+      "--optimizer", "adam", "--lr", "0.003", "--dropout", "0.2", "--augment", "affine", "--backend", backend]);
+    if (cfg === "help") throw new Error();
+    const summary = await runTrain(cfg, reporter);
+    return { params: decodeModel(readFileSync(out), out).params, summary };
+  }
+  it("same seed, data and options ⇒ bit-identical weights, whatever the display", async () => {
+    const a = await weights("5", quiet);
+    const b = await weights("5", new TextReporter(sink, sink)); // a TTY progress display
+    const c = await weights("5", new JsonReporter(sink));
+    expect(Buffer.from(b.params.buffer).equals(Buffer.from(a.params.buffer))).toBe(true);
+    expect(Buffer.from(c.params.buffer).equals(Buffer.from(a.params.buffer))).toBe(true);
+    const d = await weights("6", quiet);
+    expect(Buffer.from(d.params.buffer).equals(Buffer.from(a.params.buffer))).toBe(false);
+    expect(a.summary.valAccuracy).toBeGreaterThan(0.5);
+  });
+});
