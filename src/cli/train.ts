@@ -9,7 +9,7 @@ import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
 import { encodeModel } from "../model/format.js";
 import { writeFileAtomic } from "../fsutil.js";
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from "../train/optimizers.js";
-import { fit, type EarlyStopping } from "../train/trainer.js";
+import { fit, type EarlyStopping, type EpochStats } from "../train/trainer.js";
 import { AUGMENT_KINDS, DEFAULT_AUGMENT, type AugmentKind, type AugmentOptions } from "../data/augment.js";
 import { LrSchedule, SCHEDULE_NAMES, type ScheduleConfig, type ScheduleName } from "../train/schedules.js";
 import { helpText, numberOption, parseOptions, type OptionRow } from "./options.js";
@@ -168,6 +168,10 @@ export interface TrainSummary {
   seconds: number;
   testLoss: number | null;
   model: string;
+  /** Per-epoch figures, as returned by fit. */
+  history: EpochStats[];
+  /** Epoch whose weights were kept by early stopping, else null. */
+  restoredEpoch: number | null;
 }
 
 export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<TrainSummary> {
@@ -198,6 +202,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     onEpochEnd: (s) => reporter.epoch(s, cfg.epochs),
   });
   const last = result.history[result.history.length - 1];
+  if (result.restoredEpoch !== null) reporter.info(`early stopping: restored the weights of epoch ${result.restoredEpoch}`);
   const test = data.test ? net.evaluate(allOf(data.test)) : null;
   if (test) reporter.info(`test: loss ${test.loss.toFixed(4)}  accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.count} images)`);
   const trainSamples = result.history.length * n;
@@ -212,6 +217,8 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     seconds: (performance.now() - t0) / 1000,
     testLoss: test ? test.loss : null,
     model: cfg.out,
+    history: result.history,
+    restoredEpoch: result.restoredEpoch,
   };
   const bytes = encodeModel(cfg.spec, net.getParams(), {
     createdAt: new Date().toISOString(),

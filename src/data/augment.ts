@@ -16,34 +16,51 @@ export interface AugmentOptions {
 
 export const DEFAULT_AUGMENT: AugmentOptions = { kind: "shift", maxShift: 2, maxRotate: 10, maxScale: 0.1 };
 
-/** Copies a w×h image shifted by (dx, dy), zero-filling what moves in. */
+/** Copies a w×h image shifted by (dx, dy), zero-filling what moves in. Plain loops: no views allocated. */
 export function shiftImage(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, w: number, h: number, dx: number, dy: number): void {
-  dst.fill(0, dOff, dOff + w * h);
   const x0 = Math.max(0, dx), x1 = Math.min(w, w + dx);
-  if (x1 <= x0) return;
-  for (let y = Math.max(0, dy); y < Math.min(h, h + dy); y++) {
-    const from = sOff + (y - dy) * w + (x0 - dx);
-    dst.set(src.subarray(from, from + (x1 - x0)), dOff + y * w + x0);
+  for (let y = 0; y < h; y++) {
+    const d = dOff + y * w;
+    const sy = y - dy;
+    if (sy < 0 || sy >= h || x1 <= x0) {
+      for (let x = 0; x < w; x++) dst[d + x] = 0;
+      continue;
+    }
+    const s = sOff + sy * w - dx;
+    for (let x = 0; x < x0; x++) dst[d + x] = 0;
+    for (let x = x0; x < x1; x++) dst[d + x] = src[s + x];
+    for (let x = x1; x < w; x++) dst[d + x] = 0;
   }
 }
 
-/** Rotation by `deg` and scaling by `scale` about the centre, then a shift; bilinear sampling. */
+/**
+ * Rotation by `deg` and scaling by `scale` about the centre, then a shift; bilinear sampling.
+ * The inverse map is affine, so source coordinates advance by constant steps along a row.
+ */
 export function affineImage(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, w: number, h: number, deg: number, scale: number, dx: number, dy: number): void {
   const t = (deg * Math.PI) / 180;
-  // inverse map: destination pixel → source coordinate
   const c = Math.cos(t) / scale, s = Math.sin(t) / scale;
   const cx = (w - 1) / 2, cy = (h - 1) / 2;
   for (let y = 0; y < h; y++) {
     const ry = y - cy - dy;
-    for (let x = 0; x < w; x++) {
-      const rx = x - cx - dx;
-      const sx = c * rx + s * ry + cx;
-      const sy = -s * rx + c * ry + cy;
+    const rx0 = -cx - dx;
+    let sx = c * rx0 + s * ry + cx;
+    let sy = -s * rx0 + c * ry + cy;
+    const d = dOff + y * w;
+    for (let x = 0; x < w; x++, sx += c, sy -= s) {
       const ix = Math.floor(sx), iy = Math.floor(sy);
+      if (ix < -1 || iy < -1 || ix >= w || iy >= h) {
+        dst[d + x] = 0;
+        continue;
+      }
       const fx = sx - ix, fy = sy - iy;
-      const at = (xx: number, yy: number) => (xx >= 0 && xx < w && yy >= 0 && yy < h ? src[sOff + yy * w + xx] : 0);
-      const v = (1 - fy) * ((1 - fx) * at(ix, iy) + fx * at(ix + 1, iy)) + fy * ((1 - fx) * at(ix, iy + 1) + fx * at(ix + 1, iy + 1));
-      dst[dOff + y * w + x] = Math.round(v);
+      const p = sOff + iy * w + ix;
+      const inX0 = ix >= 0, inX1 = ix + 1 < w, inY0 = iy >= 0, inY1 = iy + 1 < h;
+      const v00 = inX0 && inY0 ? src[p] : 0;
+      const v10 = inX1 && inY0 ? src[p + 1] : 0;
+      const v01 = inX0 && inY1 ? src[p + w] : 0;
+      const v11 = inX1 && inY1 ? src[p + w + 1] : 0;
+      dst[d + x] = (1 - fy) * ((1 - fx) * v00 + fx * v10) + fy * ((1 - fx) * v01 + fx * v11) + 0.5; // Uint8Array truncates: +0.5 rounds
     }
   }
 }
