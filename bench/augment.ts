@@ -30,6 +30,11 @@ for (const kind of ["none", "shift", "affine"] as AugmentKind[]) {
   });
 }
 await bench.run();
-const rows = bench.tasks.map((t) => ({ task: t.name, medianMs: t.result!.latency.p50!, samplesPerSec: B / (t.result!.latency.p50! / 1000) }));
+const median = (name: string) => {
+  const r = bench.getTask(name)!.result as { latency?: { p50?: number } };
+  if (r.latency?.p50 === undefined) throw new Error(`${name} did not complete`);
+  return r.latency.p50;
+};
+const rows = bench.tasks.map((t) => ({ task: t.name, medianMs: median(t.name), samplesPerSec: B / (median(t.name) / 1000) }));
 const baseMs = rows[0].medianMs;
 console.table(rows.map((r) => ({ ...r, medianMs: r.medianMs.toFixed(3), samplesPerSec: Math.round(r.samplesPerSec), vsNone: (r.medianMs / baseMs).toFixed(3) })));

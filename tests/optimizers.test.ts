@@ -8,6 +8,8 @@ import { constantSchedule } from "../src/train/schedules.js";
 import { fit } from "../src/train/trainer.js";
 import { allOf, splitTrainVal } from "../src/data/dataset.js";
 import { syntheticDigits } from "./fixtures.js";
+import { hasMnistFiles, loadMnistDir } from "../src/data/files.js";
+import type { Dataset } from "../src/data/dataset.js";
 
 // One parameter block of 3 values, driven by hand-written gradients.
 function run(backend: Backend, opt: Optimizer, p0: number[], gs: number[][], lr: number): number[] {
@@ -65,8 +67,17 @@ describe("optimizer update rules, against steps computed by hand", () => {
   }
 });
 
+// A small real problem: the first 3000 MNIST training images (CI always has them), else a synthetic set.
+function smallProblem(): Dataset {
+  const dir = process.env.SIMDNET_MNIST_DIR;
+  if (!dir || !hasMnistFiles(dir)) return syntheticDigits(1200, 11, 784);
+  const train = loadMnistDir(dir).train;
+  const n = 3000;
+  return { ...train, images: train.images.subarray(0, n * 784), labels: train.labels!.subarray(0, n), count: n };
+}
+
 describe("each optimizer decreases the loss on a small problem", () => {
-  const data = syntheticDigits(1200, 11, 64);
+  const data = smallProblem();
   const { train, val } = splitTrainVal(data, 0.2, 1);
   const cases: [string, () => Optimizer, number][] = [
     ["sgd", () => new Sgd(), 0.1],
@@ -78,14 +89,14 @@ describe("each optimizer decreases the loss on a small problem", () => {
   for (const [name, make, lr] of cases) {
     it(name, async () => {
       const opt = make();
-      const net = new Network({ inputSize: 64, hidden: [32], outputSize: 10, activation: "relu" }, new WasmBackend(), 32, opt.stateSlots);
+      const net = new Network({ inputSize: 784, hidden: [32], outputSize: 10, activation: "relu" }, new WasmBackend(), 32, opt.stateSlots);
       net.init(1);
       const before = net.evaluate(val!);
       const r = await fit(net, train, val, { epochs: 5, batchSize: 32, schedule: constantSchedule(lr), seed: 1, optimizer: opt });
       const after = net.evaluate(val!);
       expect(after.loss).toBeLessThan(0.5 * before.loss);
       expect(r.history[4].trainLoss).toBeLessThan(r.history[0].trainLoss);
-      expect(net.evaluate(allOf(data)).accuracy).toBeGreaterThan(0.9);
+      expect(net.evaluate(allOf(data)).accuracy).toBeGreaterThan(0.85);
     });
   }
 });
