@@ -242,7 +242,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
   }
   const reporter: Reporter = cfg.json ? new JsonReporter() : new TextReporter();
   const summary = await runTrain(cfg, reporter);
-  if (cfg.json) reporter.event("summary", { ...summary, event: undefined });
+  if (cfg.json) {
+    const { event, ...fields } = summary;
+    reporter.event(event, fields);
+  }
   else
     reporter.info(
       `done: ${summary.epochs} epochs in ${summary.seconds.toFixed(1)}s, ${Math.round(summary.samplesPerSec ?? 0).toLocaleString("en-US")} samples/s` +

@@ -1,0 +1,76 @@
+// The train command as a user runs it: a child process, its exit code and its output.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { encodeDigitsCsv } from "../src/data/csv.js";
+import { TRAIN_OPTIONS } from "../src/cli/train.js";
+import { syntheticDigits } from "./fixtures.js";
+
+const root = resolve(import.meta.dirname, "..");
+function simdnet(args: string[], cwd: string, env: Record<string, string | undefined> = {}) {
+  // tsx resolved from the project, since the child runs in a temp folder
+  const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(root, "node_modules/tsx/dist/loader.mjs")).href, join(root, "src/cli/main.ts"), ...args], {
+    cwd,
+    env: { ...process.env, SIMDNET_MNIST_DIR: undefined, ...env },
+    encoding: "utf8",
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("simdnet train (CLI)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "simdnet-cli-"));
+  const csv = join(dir, "train.csv");
+  writeFileSync(csv, encodeDigitsCsv(syntheticDigits(400, 3)));
+
+  it("--json prints JSON lines ending with the summary contract, and writes the model", () => {
+    const out = join(dir, "m.simdnet");
+    const r = simdnet(["train", "--data", csv, "--epochs", "2", "--hidden", "16", "--json", "--out", out], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(lines.filter((l) => l.event === "epoch")).toHaveLength(2);
+    const summary = lines[lines.length - 1];
+    expect(summary.event).toBe("summary");
+    for (const k of ["testAccuracy", "valAccuracy", "trainLoss", "samplesPerSec", "epochs", "seconds"]) expect(summary).toHaveProperty(k);
+    expect(summary.testAccuracy).toBeNull(); // a CSV has no test set
+    expect(summary.valAccuracy).toBeGreaterThan(0.5);
+    expect(summary.epochs).toBe(2);
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it("plain lines when piped: one per epoch, no progress-bar escapes", () => {
+    const r = simdnet(["train", "--data", csv, "--epochs", "2", "--hidden", "16", "--out", join(dir, "p.simdnet")], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+    expect(r.stdout.match(/^epoch \d\/2 /gm)).toHaveLength(2);
+  });
+
+  it("--help lists every option with its default", () => {
+    const r = simdnet(["train", "--help"], dir);
+    expect(r.code).toBe(0);
+    for (const o of TRAIN_OPTIONS) {
+      expect(r.stdout).toContain(`--${o.name}`);
+      if (o.default !== undefined && o.default !== false) expect(r.stdout).toContain(`--${o.name}`);
+    }
+    expect(r.stdout).toContain("(default: 128)");
+  });
+
+  it("without data it exits non-zero and says how to provide some", () => {
+    const r = simdnet(["train"], dir, { SIMDNET_CACHE: join(dir, "cache"), SIMDNET_MNIST_MIRROR: "http://127.0.0.1:9/" });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--data/);
+    expect(r.stderr).toMatch(/SIMDNET_MNIST_DIR/);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it("bad options are named errors, exit 2, no stack", () => {
+    for (const args of [["--epochs", "0"], ["--hidden", "12,x"], ["--bogus"], ["--preset", "nope"], ["--optimizer", "rmsprop"]]) {
+      const r = simdnet(["train", "--data", csv, ...args], dir);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/^simdnet: /);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+});
