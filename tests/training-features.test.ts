@@ -90,6 +90,22 @@ describe("augmentation", () => {
     shiftImage(out, 0, img, 0, 4, 4, 5, 0);
     expect(Array.from(out)).toEqual(new Array(16).fill(0));
   });
+  it("shift matches its definition for every offset, and writes only its own image", () => {
+    const w = 5, h = 4, src = Uint8Array.from({ length: 20 }, (_, i) => i + 1);
+    for (let dx = -6; dx <= 6; dx++)
+      for (let dy = -5; dy <= 5; dy++) {
+        const out = new Uint8Array(30).fill(99);
+        shiftImage(out, 5, src, 0, w, h, dx, dy);
+        const want: number[] = [];
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            const sx = x - dx, sy = y - dy;
+            want.push(sx >= 0 && sx < w && sy >= 0 && sy < h ? src[sy * w + sx] : 0);
+          }
+        expect(Array.from(out.subarray(5, 25)), `dx ${dx} dy ${dy}`).toEqual(want);
+        expect([out[4], out[25]]).toEqual([99, 99]);
+      }
+  });
   it("affine with no rotation and unit scale equals the integer shift", () => {
     const a = new Uint8Array(16), b = new Uint8Array(16);
     affineImage(a, 0, img, 0, 4, 4, 0, 1, -1, 2);

@@ -16,21 +16,27 @@ export interface AugmentOptions {
 
 export const DEFAULT_AUGMENT: AugmentOptions = { kind: "shift", maxShift: 2, maxRotate: 10, maxScale: 0.1 };
 
-/** Copies a w×h image shifted by (dx, dy), zero-filling what moves in. Plain loops: no views allocated. */
+/**
+ * Copies a w×h image shifted by (dx, dy), zero-filling what moves in. A shift of the flat image by
+ * dy·w + dx is one native copy; it only wraps |dx| columns across row edges, which are then zeroed.
+ */
 export function shiftImage(dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number, w: number, h: number, dx: number, dy: number): void {
-  const x0 = Math.max(0, dx), x1 = Math.min(w, w + dx);
-  for (let y = 0; y < h; y++) {
-    const d = dOff + y * w;
-    const sy = y - dy;
-    if (sy < 0 || sy >= h || x1 <= x0) {
-      for (let x = 0; x < w; x++) dst[d + x] = 0;
-      continue;
-    }
-    const s = sOff + sy * w - dx;
-    for (let x = 0; x < x0; x++) dst[d + x] = 0;
-    for (let x = x0; x < x1; x++) dst[d + x] = src[s + x];
-    for (let x = x1; x < w; x++) dst[d + x] = 0;
+  const n = w * h;
+  if (Math.abs(dx) >= w || Math.abs(dy) >= h) {
+    dst.fill(0, dOff, dOff + n);
+    return;
   }
+  dst.set(src.subarray(sOff, sOff + n), dOff);
+  const k = dy * w + dx;
+  if (k > 0) {
+    dst.copyWithin(dOff + k, dOff, dOff + n - k);
+    dst.fill(0, dOff, dOff + k);
+  } else if (k < 0) {
+    dst.copyWithin(dOff, dOff - k, dOff + n);
+    dst.fill(0, dOff + n + k, dOff + n);
+  }
+  if (dx > 0) for (let y = 0; y < h; y++) for (let x = 0; x < dx; x++) dst[dOff + y * w + x] = 0;
+  else if (dx < 0) for (let y = 0; y < h; y++) for (let x = w + dx; x < w; x++) dst[dOff + y * w + x] = 0;
 }
 
 /**
