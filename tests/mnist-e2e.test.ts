@@ -41,4 +41,10 @@ describe("real MNIST", () => {
     expect(summary.epochs).toBe(100);
     expect(summary.testAccuracy).toBeGreaterThanOrEqual(0.8);
   });
+
+  it.skipIf(!haveData)("--preset mlp reaches ≥ 98.0% test accuracy in ≤ 10 epochs", async () => {
+    const { summary } = await train(["--preset", "mlp"]);
+    expect(summary.epochs).toBeLessThanOrEqual(10);
+    expect(summary.testAccuracy).toBeGreaterThanOrEqual(0.98);
+  });
 });
