@@ -12,7 +12,8 @@ export interface NamedBytes {
 }
 
 export interface LoadedData {
-  train: Dataset;
+  /** null when only test files were picked (enough to test a loaded model). */
+  train: Dataset | null;
   test: Dataset | null;
   /** A one-line description for the page. */
   description: string;
@@ -64,9 +65,10 @@ export async function datasetsFromFiles(files: NamedBytes[]): Promise<LoadedData
   };
   const train = pair("train");
   const test = pair("test");
-  if (!train) throw new SimdnetError("no training images: pick train-images-idx3-ubyte and train-labels-idx1-ubyte (.gz is fine), or a Kaggle train.csv");
-  if (test && test.inputSize !== train.inputSize)
+  if (!train && !test) throw new SimdnetError("no images: pick train-images-idx3-ubyte and train-labels-idx1-ubyte (.gz is fine), or a Kaggle train.csv");
+  if (train && test && test.inputSize !== train.inputSize)
     throw new SimdnetError(`test images are ${test.inputSize} pixels but training images are ${train.inputSize}`, { file: test.source, field: "dimensions" });
   const n = (d: Dataset) => d.count.toLocaleString("en-US");
-  return { train, test, description: `${n(train)} training images${test ? ` + ${n(test)} test images` : ""} (MNIST IDX)` };
+  const parts = [train && `${n(train)} training images`, test && `${n(test)} test images`].filter(Boolean);
+  return { train, test, description: `${parts.join(" + ")} (MNIST IDX)` };
 }

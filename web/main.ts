@@ -201,7 +201,8 @@ buttons.test.addEventListener("click", () => {
 
 const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
 const send = (msg: ToWorker) => worker.postMessage(msg);
-let haveData = false;
+let haveData = false; // any labelled images: enough to test a model
+let haveTrainData = false;
 let training = false;
 let trainSettings: TrainSettings | null = null;
 let dataDescription = "";
@@ -219,7 +220,7 @@ const accChart = new LineChart($<HTMLCanvasElement>("acc-chart"), "accuracy", [
 ], () => [0, 1, 0.25], (y) => `${Math.round(100 * y)}%`);
 
 function updateButtons(): void {
-  buttons.train.disabled = !haveData || training;
+  buttons.train.disabled = !haveTrainData || training;
   buttons.stop.disabled = !training;
   buttons.save.disabled = !model;
   buttons.test.disabled = !model || !haveData || training;
@@ -229,7 +230,7 @@ function updateButtons(): void {
 $<HTMLInputElement>("data-files").addEventListener("change", (e) => {
   const files = Array.from((e.target as HTMLInputElement).files ?? []);
   if (files.length === 0) return;
-  haveData = false;
+  haveData = haveTrainData = false;
   updateButtons();
   dataInfo.textContent = `reading ${files.length} file${files.length > 1 ? "s" : ""}…`;
   send({ type: "load-data", files });
@@ -277,9 +278,10 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
   switch (m.type) {
     case "data":
       haveData = true;
+      haveTrainData = m.trainCount !== null;
       dataDescription = m.description;
       dataInfo.textContent = m.description;
-      status(`data ready: ${m.description}. Press Train.`);
+      status(`data ready: ${m.description}. ${haveTrainData ? "Press Train." : "Only test images: load a model and press Test."}`);
       updateButtons();
       break;
     case "started":

@@ -22,7 +22,7 @@ export interface Progress {
 }
 
 export type FromWorker =
-  | { type: "data"; description: string; trainCount: number; testCount: number | null }
+  | { type: "data"; description: string; trainCount: number | null; testCount: number | null }
   | { type: "started"; spec: ModelSpec; trainCount: number; valCount: number; stepsPerEpoch: number }
   | { type: "progress"; progress: Progress }
   /** Weights so far, sent now and then so the drawing pad predicts with the model as it trains. */

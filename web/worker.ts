@@ -26,16 +26,16 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
     if (msg.type === "load-data") {
       const files = await Promise.all(msg.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       data = await datasetsFromFiles(files);
-      post({ type: "data", description: data.description, trainCount: data.train.count, testCount: data.test?.count ?? null });
+      post({ type: "data", description: data.description, trainCount: data.train?.count ?? null, testCount: data.test?.count ?? null });
     } else if (msg.type === "train") {
       if (training) throw new Error("already training");
-      if (!data) throw new Error("no data loaded: pick MNIST files or a Kaggle CSV first");
-      await train(data, msg.settings);
+      if (!data?.train) throw new Error("no training data loaded: pick the MNIST train-* files or a Kaggle train.csv first");
+      await train(data.train, data.test, msg.settings);
     } else if (msg.type === "stop") {
       stopRequested = true;
     } else if (msg.type === "evaluate") {
       if (!data) throw new Error("no data loaded: pick MNIST files or a Kaggle CSV first");
-      const set = data.test ?? data.train;
+      const set = (data.test ?? data.train)!;
       const r = evaluate(msg.spec, msg.params, set);
       post({ type: "evaluated", ...r, set: data.test ? "test set" : "training file" });
     }
@@ -51,11 +51,11 @@ function evaluate(spec: Network["spec"], params: Float32Array, set: Dataset) {
   return net.evaluate(allOf(set));
 }
 
-async function train(d: LoadedData, settings: TrainSettings): Promise<void> {
+async function train(trainData: Dataset, testData: Dataset | null, settings: TrainSettings): Promise<void> {
   training = true;
   stopRequested = false;
   try {
-    const run = prepareRun(new WasmBackend(), d.train, settings);
+    const run = prepareRun(new WasmBackend(), trainData, settings);
     const { net, spec } = run;
     const stepsPerEpoch = Math.ceil(run.train.indices.length / run.options.batchSize);
     const every = Math.max(1, Math.round(stepsPerEpoch / PROGRESS_POINTS_PER_EPOCH));
@@ -90,7 +90,7 @@ async function train(d: LoadedData, settings: TrainSettings): Promise<void> {
       },
       shouldStop: () => stopRequested,
     });
-    const test = d.test ? net.evaluate(allOf(d.test)) : null;
+    const test = testData ? net.evaluate(allOf(testData)) : null;
     const params = net.getParams();
     post({ type: "done", spec, params, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test }, [params.buffer]);
   } finally {
