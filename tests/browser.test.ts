@@ -2,7 +2,7 @@
 // page built by vite here and served from 127.0.0.1 by a tiny static server. Real-MNIST parts read
 // $SIMDNET_MNIST_DIR: outside CI they skip without it, in CI its absence is a failure.
 import { createServer, type Server } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -84,11 +84,12 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
   let page: Page;
   let server: Server;
   let url: string;
+  let outDir: string;
   const errors: string[] = [];
 
   beforeAll(async () => {
     expect(haveChromium, `no chromium at ${CHROMIUM} (apt-get install chromium, or set SIMDNET_CHROMIUM)`).toBe(true);
-    const outDir = mkdtempSync(join(tmpdir(), "simdnet-web-"));
+    outDir = mkdtempSync(join(tmpdir(), "simdnet-web-"));
     await build({ configFile: join(process.cwd(), "web/vite.config.ts"), build: { outDir, emptyOutDir: true }, logLevel: "warn" });
     ({ server, url } = await serve(outDir));
     browser = await chromium.launch({
@@ -106,6 +107,7 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await new Promise((r) => server?.close(r));
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
   it("loads with no model, says so, and needs no cross-origin isolation", async () => {
@@ -145,6 +147,8 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
       trainSubset = idxToDataset(parseIdx(tr.images, "train"), parseIdx(tr.labels, "train"), "train");
       testSubset = idxToDataset(parseIdx(te.images, "test"), parseIdx(te.labels, "test"), "test");
     });
+
+    afterAll(() => rmSync(filesDir, { recursive: true, force: true }));
 
     it("loads a model trained by the CLI and recognises a drawn 1 and 0", async () => {
       await page.setInputFiles("#model-file", modelPath);
