@@ -1,0 +1,227 @@
+// The demo page (web/) in a real browser: Debian's chromium driven by playwright-core, against the
+// page built by vite here and served from 127.0.0.1 by a tiny static server. Real-MNIST parts read
+// $SIMDNET_MNIST_DIR: outside CI they skip without it, in CI its absence is a failure.
+import { createServer, type Server } from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build } from "vite";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { hasMnistFiles, loadMnistDir } from "../src/data/files.js";
+import { encodeIdx, idxToDataset, parseIdx } from "../src/data/idx.js";
+import { allOf, type Dataset } from "../src/data/dataset.js";
+import { resolveTrainConfig, runTrain } from "../src/cli/train.js";
+import type { Reporter } from "../src/cli/output.js";
+import { decodeModel } from "../src/model/format.js";
+import { Network } from "../src/model/network.js";
+import { WasmBackend } from "../src/backend/wasm.js";
+import { fit, type EpochStats } from "../src/train/trainer.js";
+import { prepareRun, type TrainSettings } from "../web/training.js";
+
+const CHROMIUM = process.env.SIMDNET_CHROMIUM ?? "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+const mnistDir = process.env.SIMDNET_MNIST_DIR;
+const haveData = Boolean(mnistDir && hasMnistFiles(mnistDir));
+const inCI = Boolean(process.env.CI);
+const ARTIFACTS = join(process.cwd(), "test-artifacts");
+
+const TRAIN_SUBSET = 2000;
+const TEST_SUBSET = 1000;
+// what the test types into the page's settings form; replayed in Node for the parity check
+const SETTINGS: TrainSettings = { hidden: [128], activation: "relu", optimizer: "sgd", lr: 0.1, epochs: 6, batchSize: 32, valSplit: 0.1, seed: 1 };
+
+const MIME: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".wasm": "application/wasm" };
+
+/** A plain static server: no COOP/COEP headers, so the page is not cross-origin isolated. */
+function serve(root: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+    const file = join(root, path.endsWith("/") ? path + "index.html" : path);
+    if (!file.startsWith(root) || !existsSync(file)) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": MIME[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` })));
+}
+
+const quiet: Reporter = { info() {}, batch() {}, epoch() {}, event() {}, warn() {} };
+
+/** First n items of a data set, as IDX images and labels. */
+function idxSubset(d: Dataset, n: number): { images: Uint8Array; labels: Uint8Array } {
+  return {
+    images: encodeIdx([n, 28, 28], d.images.subarray(0, n * 784)),
+    labels: encodeIdx([n], d.labels!.subarray(0, n)),
+  };
+}
+
+/** Drags the mouse (real pointer events) through the points, in pad coordinates (0..280). */
+async function stroke(page: Page, points: [number, number][]): Promise<void> {
+  const box = (await page.locator("#pad").boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const;
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 2 });
+  await page.mouse.up();
+}
+const ONE: [number, number][] = Array.from({ length: 16 }, (_, i) => [146 - i * 1.5, 45 + i * 12]);
+const ZERO: [number, number][] = Array.from({ length: 49 }, (_, i) => {
+  const t = (i / 48) * 2 * Math.PI;
+  return [140 + 62 * Math.sin(t), 140 - 92 * Math.cos(t)];
+});
+
+async function drawAndPredict(page: Page, points: [number, number][]): Promise<string> {
+  await page.click("#clear");
+  await stroke(page, points);
+  return (await page.locator("#prediction").getAttribute("data-class")) ?? "";
+}
+
+describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
+  let browser: Browser;
+  let page: Page;
+  let server: Server;
+  let url: string;
+  let outDir: string;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    expect(haveChromium, `no chromium at ${CHROMIUM} (apt-get install chromium, or set SIMDNET_CHROMIUM)`).toBe(true);
+    outDir = mkdtempSync(join(tmpdir(), "simdnet-web-"));
+    await build({ configFile: join(process.cwd(), "web/vite.config.ts"), build: { outDir, emptyOutDir: true }, logLevel: "warn" });
+    ({ server, url } = await serve(outDir));
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((r) => server?.close(r));
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it("loads with no model, says so, and needs no cross-origin isolation", async () => {
+    await expect.poll(() => page.textContent("#status")).toContain("no model yet — train one or load a .simdnet file");
+    expect(await page.textContent("#model-info")).toContain("no model yet");
+    expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(false);
+    // drawing without a model: the 28×28 preview works, no prediction, no error
+    expect(await drawAndPredict(page, ONE)).toBe("");
+    expect(await page.isDisabled("#train")).toBe(true);
+    expect(await page.isDisabled("#save-model")).toBe(true);
+  });
+
+  it("real MNIST is available in CI", () => {
+    if (inCI) expect(haveData, "CI must set SIMDNET_MNIST_DIR to the MNIST folder").toBe(true);
+  });
+
+  describe.skipIf(!haveData)("with real MNIST", () => {
+    let modelPath: string;
+    let filesDir: string;
+    let trainSubset: Dataset;
+    let testSubset: Dataset;
+
+    beforeAll(async () => {
+      filesDir = mkdtempSync(join(tmpdir(), "simdnet-web-data-"));
+      modelPath = join(filesDir, "cli-model.simdnet");
+      const cfg = resolveTrainConfig(["--data", mnistDir!, "--hidden", "64", "--epochs", "1", "--out", modelPath]);
+      if (cfg === "help") throw new Error("unexpected help");
+      await runTrain(cfg, quiet);
+      // small subsets, written as the four IDX files (train images gzipped: the page gunzips in the worker)
+      const mnist = loadMnistDir(mnistDir!);
+      const tr = idxSubset(mnist.train, TRAIN_SUBSET);
+      const te = idxSubset(mnist.test, TEST_SUBSET);
+      writeFileSync(join(filesDir, "train-images-idx3-ubyte.gz"), gzipSync(tr.images));
+      writeFileSync(join(filesDir, "train-labels-idx1-ubyte"), tr.labels);
+      writeFileSync(join(filesDir, "t10k-images-idx3-ubyte"), te.images);
+      writeFileSync(join(filesDir, "t10k-labels-idx1-ubyte"), te.labels);
+      trainSubset = idxToDataset(parseIdx(tr.images, "train"), parseIdx(tr.labels, "train"), "train");
+      testSubset = idxToDataset(parseIdx(te.images, "test"), parseIdx(te.labels, "test"), "test");
+    });
+
+    afterAll(() => rmSync(filesDir, { recursive: true, force: true }));
+
+    it("loads a model trained by the CLI and recognises a drawn 1 and 0", async () => {
+      await page.setInputFiles("#model-file", modelPath);
+      await expect.poll(() => page.textContent("#model-info")).toContain("784-64-10 relu");
+      expect(await drawAndPredict(page, ONE)).toBe("1");
+      expect(await drawAndPredict(page, ZERO)).toBe("0");
+      const probs = await page.$$eval("#bars .track", (els) => els.map((e) => Number((e as HTMLElement).dataset.prob)));
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(Math.max(...probs)).toBe(probs[0]);
+    });
+
+    it("kernel parity: the CLI model's loss on the same test images is bit-identical in the browser and in Node", async () => {
+      await page.setInputFiles("#data-files", ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"].map((f) => join(filesDir, f)));
+      await expect.poll(() => page.textContent("#data-info")).toContain("2,000 training images + 1,000 test images");
+      await page.click("#test-model");
+      await expect.poll(() => page.getAttribute("#test-result", "data-loss")).not.toBeNull();
+      const browserLoss = Number(await page.getAttribute("#test-result", "data-loss"));
+      const m = decodeModel(readFileSync(modelPath), modelPath);
+      const net = new Network(m.spec, new WasmBackend(), 256);
+      net.setParams(m.params);
+      const node = net.evaluate(allOf(testSubset));
+      expect(browserLoss).toBe(node.loss); // float64, exactly
+      expect(Number(await page.getAttribute("#test-result", "data-accuracy"))).toBe(node.accuracy);
+    });
+
+    it("trains in the worker on the picked files: live curves, accuracy > 80%, the same run as in Node", async () => {
+      for (const [name, v] of Object.entries({ hidden: "128", lr: "0.1", epochs: "6", batch: "32", valSplit: "0.1", seed: "1" })) await page.fill(`#settings [name=${name}]`, v);
+      // record the loss chart's point count as it changes, and whether training had finished by then
+      await page.evaluate(() => {
+        const w = globalThis as unknown as { seen: { points: number; finished: boolean }[] };
+        w.seen = [];
+        const chart = document.getElementById("loss-chart")!;
+        new MutationObserver(() => w.seen.push({ points: Number(chart.dataset.points), finished: document.getElementById("train-result")!.dataset.history !== undefined })).observe(chart, { attributes: true });
+      });
+      await page.click("#train");
+      await expect.poll(() => page.getAttribute("#train-result", "data-history"), { timeout: 60_000 }).not.toBeNull();
+      const seen = (await page.evaluate(() => (globalThis as unknown as { seen: { points: number; finished: boolean }[] }).seen));
+      const live = seen.filter((s) => !s.finished).map((s) => s.points);
+      expect(live.length).toBeGreaterThan(50); // ~25 points an epoch, drawn while the worker trains
+      expect(live).toEqual([...live].sort((a, b) => a - b));
+      expect(await page.textContent("#train-stats")).toMatch(/epoch 6\/6 · step 342\/342 · .* samples\/s/);
+
+      const valAccuracy = Number(await page.getAttribute("#train-result", "data-val-accuracy"));
+      const testAccuracy = Number(await page.getAttribute("#train-result", "data-test-accuracy"));
+      expect(valAccuracy).toBeGreaterThan(0.8);
+      expect(testAccuracy).toBeGreaterThan(0.8);
+
+      // the same settings and data, replayed in Node: every epoch's losses and accuracies agree exactly
+      const browserHistory = JSON.parse((await page.getAttribute("#train-result", "data-history"))!) as EpochStats[];
+      const run = prepareRun(new WasmBackend(), trainSubset, SETTINGS);
+      const node = await fit(run.net, run.train, run.val, run.options);
+      // The kernels and the float64 sums are exactly reproducible; the learning rate is not quite:
+      // the cosine schedule calls Math.cos, which engines may round differently (node 20 and this
+      // chromium differ by 1 ulp at some epochs). The kernels take lr as float32, which absorbs that.
+      const pick = (h: EpochStats[]) => h.map(({ epoch, trainLoss, trainAccuracy, valLoss, valAccuracy }) => ({ epoch, trainLoss, trainAccuracy, valLoss, valAccuracy }));
+      expect(pick(browserHistory)).toEqual(pick(node.history));
+      browserHistory.forEach((h, i) => expect(Math.fround(h.lr)).toBe(Math.fround(node.history[i].lr)));
+      expect(testAccuracy).toBe(run.net.evaluate(allOf(testSubset)).accuracy);
+
+      // Save model: the downloaded file holds exactly the weights Node computed
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-model")]);
+      const saved = decodeModel(readFileSync((await download.path())!), "download");
+      expect(saved.spec.hidden).toEqual([128]);
+      expect(saved.params).toEqual(run.net.getParams());
+
+      // the browser-trained model on the pad, and a screenshot of the whole page
+      expect(await drawAndPredict(page, ZERO)).toBe("0");
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, "browser.png"), fullPage: true });
+    });
+  });
+
+  it("logged no console errors", () => {
+    expect(errors).toEqual([]);
+  });
+});

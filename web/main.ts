@@ -1,0 +1,374 @@
+// The demo page: a drawing pad that predicts live with the current model (on the main thread:
+// one 784-input forward pass is microseconds), a training panel driving the worker, and model
+// load/save in the CLI's .simdnet format.
+import { WasmBackend } from "../src/backend/wasm.js";
+import { Network } from "../src/model/network.js";
+import { decodeModel, encodeModel } from "../src/model/format.js";
+import { checkActivation, layerSizes, parseHidden, type ModelSpec } from "../src/model/spec.js";
+import { SimdnetError } from "../src/errors.js";
+import { LineChart } from "./chart.js";
+import { inkFromRgba, SIDE, toMnistInput } from "./preprocess.js";
+import type { FromWorker, ToWorker } from "./protocol.js";
+import { DEFAULT_SETTINGS, type TrainSettings } from "./training.js";
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const pad = $<HTMLCanvasElement>("pad");
+const preview = $<HTMLCanvasElement>("preview");
+const predictionEl = $("prediction");
+const statusEl = $("status");
+const modelInfo = $("model-info");
+const testResult = $("test-result");
+const trainStats = $("train-stats");
+const trainResult = $("train-result");
+const dataInfo = $("data-info");
+const buttons = {
+  clear: $<HTMLButtonElement>("clear"),
+  load: $<HTMLButtonElement>("load-model"),
+  save: $<HTMLButtonElement>("save-model"),
+  test: $<HTMLButtonElement>("test-model"),
+  train: $<HTMLButtonElement>("train"),
+  stop: $<HTMLButtonElement>("stop"),
+};
+
+function status(text: string, isError = false): void {
+  statusEl.textContent = text;
+  statusEl.classList.toggle("error", isError);
+}
+
+// ---- the model used for predictions --------------------------------------------------------
+
+interface CurrentModel {
+  spec: ModelSpec;
+  net: Network;
+  params: Float32Array;
+  source: string;
+  training?: Record<string, unknown>;
+  metrics?: Record<string, unknown>;
+}
+let model: CurrentModel | null = null;
+
+const sameSpec = (a: ModelSpec, b: ModelSpec) =>
+  a.inputSize === b.inputSize && a.outputSize === b.outputSize && a.activation === b.activation && a.hidden.join() === b.hidden.join();
+
+function setModel(spec: ModelSpec, params: Float32Array, source: string, extra: Pick<CurrentModel, "training" | "metrics"> = {}): void {
+  if (spec.inputSize !== SIDE * SIDE) throw new SimdnetError(`this model takes ${spec.inputSize} inputs; the pad draws 28×28 = 784`, { file: source, field: "inputSize" });
+  const net = model && sameSpec(model.spec, spec) ? model.net : new Network(spec, new WasmBackend(), 1);
+  net.setParams(params);
+  model = { spec, net, params, source, ...extra };
+  const acc = extra.metrics?.testAccuracy ?? extra.metrics?.valAccuracy;
+  modelInfo.textContent =
+    `${layerSizes(spec).join("-")} ${spec.activation} · ${net.paramCount.toLocaleString("en-US")} params · ${source}` +
+    (typeof acc === "number" ? ` · ${extra.metrics?.testAccuracy != null ? "test" : "val"} accuracy ${(100 * acc).toFixed(2)}%` : "");
+  modelInfo.classList.remove("muted");
+  updateButtons();
+  predict();
+}
+
+// ---- drawing pad ---------------------------------------------------------------------------
+
+const g = pad.getContext("2d", { willReadFrequently: true })!;
+const STROKE = 22; // px on the 280×280 pad: ~2 px after the 20 px fit, like MNIST pens
+
+function clearPad(): void {
+  g.fillStyle = "#000";
+  g.fillRect(0, 0, pad.width, pad.height);
+  predict();
+}
+
+let last: [number, number] | null = null;
+const padPoint = (e: PointerEvent): [number, number] => {
+  const r = pad.getBoundingClientRect();
+  return [((e.clientX - r.left) * pad.width) / r.width, ((e.clientY - r.top) * pad.height) / r.height];
+};
+function strokeTo(p: [number, number]): void {
+  g.strokeStyle = "#fff";
+  g.lineWidth = STROKE;
+  g.lineCap = g.lineJoin = "round";
+  g.beginPath();
+  g.moveTo(...(last ?? p));
+  g.lineTo(...p);
+  g.stroke();
+  last = p;
+}
+pad.addEventListener("pointerdown", (e) => {
+  pad.setPointerCapture(e.pointerId);
+  last = null;
+  strokeTo(padPoint(e));
+  schedulePredict();
+});
+pad.addEventListener("pointermove", (e) => {
+  if (!last) return;
+  for (const ev of e.getCoalescedEvents?.() ?? [e]) strokeTo(padPoint(ev));
+  schedulePredict();
+});
+const endStroke = () => {
+  last = null;
+  predict();
+};
+pad.addEventListener("pointerup", endStroke);
+pad.addEventListener("pointercancel", endStroke);
+buttons.clear.addEventListener("click", clearPad);
+
+// ---- prediction and the bar chart -----------------------------------------------------------
+
+const bars = $("bars");
+const barRows = Array.from({ length: 10 }, (_, d) => {
+  const digit = document.createElement("span");
+  digit.className = "digit";
+  digit.textContent = String(d);
+  const track = document.createElement("div");
+  track.className = "track";
+  const fill = document.createElement("div");
+  fill.className = "fill";
+  track.append(fill);
+  const pct = document.createElement("span");
+  pct.className = "pct";
+  bars.append(digit, track, pct);
+  return { track, fill, pct };
+});
+
+let predictQueued = false;
+function schedulePredict(): void {
+  if (predictQueued) return;
+  predictQueued = true;
+  requestAnimationFrame(() => {
+    predictQueued = false;
+    predict();
+  });
+}
+
+function predict(): void {
+  const input = toMnistInput(inkFromRgba(g.getImageData(0, 0, pad.width, pad.height).data, pad.width, pad.height), pad.width, pad.height);
+  const pg = preview.getContext("2d")!;
+  const img = pg.createImageData(SIDE, SIDE);
+  if (input) for (let i = 0; i < input.length; i++) img.data.set([input[i], input[i], input[i], 255], i * 4);
+  else for (let i = 0; i < SIDE * SIDE; i++) img.data[i * 4 + 3] = 255;
+  pg.putImageData(img, 0, 0);
+
+  const probs = input && model ? model.net.predictProbs(input, 1) : null;
+  let best = -1;
+  if (probs) for (let d = 0; d < 10; d++) if (best < 0 || probs[d] > probs[best]) best = d;
+  barRows.forEach((row, d) => {
+    const p = probs ? probs[d] : 0;
+    row.fill.style.width = `${(100 * p).toFixed(1)}%`;
+    row.track.dataset.prob = String(p);
+    row.pct.textContent = probs ? `${(100 * p).toFixed(1)}%` : "";
+    row.track.classList.toggle("top", d === best);
+  });
+  predictionEl.textContent = best >= 0 ? String(best) : "–";
+  predictionEl.dataset.class = best >= 0 ? String(best) : "";
+  predictionEl.title = best >= 0 ? `${(100 * probs![best]).toFixed(1)}%` : "";
+}
+
+// ---- model load / save ----------------------------------------------------------------------
+
+const modelFile = $<HTMLInputElement>("model-file");
+buttons.load.addEventListener("click", () => modelFile.click());
+modelFile.addEventListener("change", async () => {
+  const file = modelFile.files?.[0];
+  modelFile.value = "";
+  if (!file) return;
+  try {
+    const m = decodeModel(new Uint8Array(await file.arrayBuffer()), file.name);
+    setModel(m.spec, m.params, file.name, { training: m.header.training, metrics: m.header.metrics });
+    testResult.textContent = "";
+    status(`loaded ${file.name}`);
+  } catch (e) {
+    status(`could not load the model: ${(e as Error).message}`, true);
+  }
+});
+
+buttons.save.addEventListener("click", () => {
+  if (!model) return;
+  const bytes = encodeModel(model.spec, model.params, { createdAt: new Date().toISOString(), training: model.training, metrics: model.metrics });
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = "model.simdnet";
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  status(`saved model.simdnet (${bytes.length.toLocaleString("en-US")} bytes)`);
+});
+
+buttons.test.addEventListener("click", () => {
+  if (!model) return;
+  testResult.textContent = "testing…";
+  send({ type: "evaluate", spec: model.spec, params: model.params });
+});
+
+// ---- training (in the worker) ---------------------------------------------------------------
+
+const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
+const send = (msg: ToWorker) => worker.postMessage(msg);
+let haveData = false; // any labelled images: enough to test a model
+let haveTrainData = false;
+let training = false;
+let trainSettings: TrainSettings | null = null;
+let dataDescription = "";
+
+const lossChart = new LineChart($<HTMLCanvasElement>("loss-chart"), "loss", [
+  { label: "train", color: "#2f6fe4" },
+  { label: "validation", color: "#e4572e", dots: true },
+], (max) => {
+  const step = max <= 2 ? 0.5 : max <= 5 ? 1 : 2;
+  return [0, Math.max(step, Math.ceil(max / step) * step), step];
+}, (y) => y.toFixed(1));
+const accChart = new LineChart($<HTMLCanvasElement>("acc-chart"), "accuracy", [
+  { label: "train", color: "#2f6fe4" },
+  { label: "validation", color: "#e4572e", dots: true },
+], () => [0, 1, 0.25], (y) => `${Math.round(100 * y)}%`);
+
+function updateButtons(): void {
+  buttons.train.disabled = !haveTrainData || training;
+  buttons.stop.disabled = !training;
+  buttons.save.disabled = !model;
+  buttons.test.disabled = !model || !haveData || training;
+  buttons.load.disabled = training;
+}
+
+$<HTMLInputElement>("data-files").addEventListener("change", (e) => {
+  const files = Array.from((e.target as HTMLInputElement).files ?? []);
+  if (files.length === 0) return;
+  haveData = haveTrainData = false;
+  updateButtons();
+  dataInfo.textContent = `reading ${files.length} file${files.length > 1 ? "s" : ""}…`;
+  send({ type: "load-data", files });
+});
+
+function readSettings(): TrainSettings {
+  const f = new FormData($<HTMLFormElement>("settings"));
+  const get = (k: string) => String(f.get(k) ?? "").trim();
+  const num = (k: string, ok: (v: number) => boolean, what: string) => {
+    const v = Number(get(k));
+    if (get(k) === "" || !ok(v)) throw new SimdnetError(`expected ${what}, got "${get(k)}"`, { field: k });
+    return v;
+  };
+  return {
+    hidden: parseHidden(get("hidden"), "hidden"),
+    activation: checkActivation(get("activation"), "activation"),
+    optimizer: get("optimizer") === "adam" ? "adam" : "sgd",
+    lr: num("lr", (v) => v > 0 && v < 10, "a learning rate in (0, 10)"),
+    epochs: num("epochs", (v) => Number.isInteger(v) && v >= 1 && v <= 1000, "an integer 1..1000"),
+    batchSize: num("batch", (v) => Number.isInteger(v) && v >= 1, "a positive integer"),
+    valSplit: num("valSplit", (v) => v >= 0 && v < 1, "a fraction in [0, 1)"),
+    seed: num("seed", (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, "an integer in [0, 2^32)"),
+  };
+}
+
+buttons.train.addEventListener("click", () => {
+  try {
+    trainSettings = readSettings();
+  } catch (e) {
+    status((e as Error).message, true);
+    return;
+  }
+  training = true;
+  updateButtons();
+  trainResult.textContent = "";
+  delete trainResult.dataset.history;
+  status("training in a Web Worker — keep drawing, the pad predicts with the model as it learns");
+  send({ type: "train", settings: trainSettings });
+});
+buttons.stop.addEventListener("click", () => send({ type: "stop" }));
+
+let totalSteps = 1;
+worker.onmessage = (e: MessageEvent<FromWorker>) => {
+  const m = e.data;
+  switch (m.type) {
+    case "data":
+      haveData = true;
+      haveTrainData = m.trainCount !== null;
+      dataDescription = m.description;
+      dataInfo.textContent = m.description;
+      status(`data ready: ${m.description}. ${haveTrainData ? "Press Train." : "Only test images: load a model and press Test."}`);
+      updateButtons();
+      break;
+    case "started":
+      totalSteps = m.stepsPerEpoch * (trainSettings?.epochs ?? 1);
+      lossChart.reset(totalSteps);
+      testResult.textContent = ""; // it described the previous model
+      accChart.reset(totalSteps);
+      trainStats.textContent = `${layerSizes(m.spec).join("-")}: ${m.trainCount.toLocaleString("en-US")} train, ${m.valCount.toLocaleString("en-US")} validation`;
+      break;
+    case "progress": {
+      const p = m.progress;
+      lossChart.add(0, p.step, p.loss);
+      accChart.add(0, p.step, p.accuracy);
+      trainStats.textContent =
+        `epoch ${p.epoch}/${p.epochs} · step ${p.step}/${totalSteps} · loss ${p.loss.toFixed(3)} · ` +
+        `accuracy ${(100 * p.accuracy).toFixed(1)}% · ${Math.round(p.samplesPerSec).toLocaleString("en-US")} samples/s`;
+      break;
+    }
+    case "params":
+      setModel(m.spec, m.params, "training…", { training: trainingRecord() });
+      break;
+    case "epoch":
+      if (m.stats.valLoss !== null) lossChart.add(1, m.step, m.stats.valLoss);
+      if (m.stats.valAccuracy !== null) accChart.add(1, m.step, m.stats.valAccuracy);
+      break;
+    case "done": {
+      training = false;
+      const last = m.history[m.history.length - 1];
+      const metrics = {
+        testAccuracy: m.test?.accuracy ?? null,
+        valAccuracy: last?.valAccuracy ?? null,
+        trainLoss: last?.trainLoss ?? null,
+        samplesPerSec: last?.samplesPerSec ?? null,
+      };
+      setModel(m.spec, m.params, "trained here", { training: trainingRecord(), metrics });
+      const pct = (v: number | null | undefined) => (v == null ? "–" : `${(100 * v).toFixed(2)}%`);
+      trainResult.textContent =
+        `${m.stoppedEarly ? "stopped" : "done"} after ${m.history.length} epoch${m.history.length === 1 ? "" : "s"} in ${m.seconds.toFixed(1)} s — ` +
+        `validation accuracy ${pct(last?.valAccuracy)}${m.test ? `, test accuracy ${pct(m.test.accuracy)} (${m.test.count.toLocaleString("en-US")} images)` : ""}`;
+      trainResult.classList.remove("muted");
+      // the full-precision history, for anyone replaying the run elsewhere (the browser tests do)
+      trainResult.dataset.history = JSON.stringify(m.history);
+      trainResult.dataset.valAccuracy = String(last?.valAccuracy ?? "");
+      trainResult.dataset.testAccuracy = String(m.test?.accuracy ?? "");
+      status("training finished — draw a digit, or save the model");
+      updateButtons();
+      break;
+    }
+    case "evaluated":
+      testResult.textContent = `${m.set}: accuracy ${(100 * m.accuracy).toFixed(2)}%, loss ${m.loss.toFixed(4)} (${m.count.toLocaleString("en-US")} images)`;
+      testResult.dataset.loss = String(m.loss);
+      testResult.dataset.accuracy = String(m.accuracy);
+      testResult.classList.remove("muted");
+      break;
+    case "error":
+      if (training) training = false;
+      if (!haveData) dataInfo.textContent = "no data loaded";
+      testResult.textContent = testResult.textContent === "testing…" ? "" : testResult.textContent;
+      status(m.message, true);
+      updateButtons();
+      break;
+  }
+};
+worker.onerror = (e) => status(`the training worker failed: ${e.message}`, true);
+
+function trainingRecord(): Record<string, unknown> {
+  return { ...trainSettings, data: dataDescription, backend: "wasm-simd (browser worker)" };
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+{
+  const d = DEFAULT_SETTINGS;
+  const form = $<HTMLFormElement>("settings");
+  const set = (name: string, v: string) => ((form.elements.namedItem(name) as HTMLInputElement).value = v);
+  set("hidden", d.hidden.join(","));
+  set("activation", d.activation);
+  set("optimizer", d.optimizer);
+  set("lr", String(d.lr));
+  set("epochs", String(d.epochs));
+  set("batch", String(d.batchSize));
+  set("valSplit", String(d.valSplit));
+  set("seed", String(d.seed));
+}
+$("engine").textContent =
+  `SIMD WebAssembly kernels · training runs in a Web Worker · single-threaded` +
+  (globalThis.crossOriginIsolated ? " (cross-origin isolated)" : " (no cross-origin isolation needed)");
+clearPad();
+updateButtons();
+status("no model yet — train one or load a .simdnet file");
