@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LrSchedule, type ScheduleConfig } from "../src/train/schedules.js";
+import { LrSchedule, cosPi, type ScheduleConfig } from "../src/train/schedules.js";
 import { JsBackend } from "../src/backend/js.js";
 import { WasmBackend } from "../src/backend/wasm.js";
 import { Network } from "../src/model/network.js";
@@ -33,6 +33,11 @@ describe("learning-rate schedules", () => {
     expect(cos.lrAt(2)).toBeCloseTo(1, 6); // peak
     expect(cos.lrAt(6)).toBeCloseTo(0.55, 6); // half-way down: (1 + 0.1) / 2
     expect(cos.lrAt(10)).toBeCloseTo(0.1, 6);
+  });
+
+  it("cosine uses an engine-independent cos(πt) (arithmetic only) within 1e-15 of Math.cos", () => {
+    for (let i = 0; i <= 200; i++) expect(Math.abs(cosPi(i / 200) - Math.cos((Math.PI * i) / 200))).toBeLessThan(1e-15);
+    expect(cosPi(0)).toBe(1);
   });
 
   it("reduce-on-plateau decays after `patience` epochs without improvement", () => {

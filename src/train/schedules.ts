@@ -46,7 +46,7 @@ export class LrSchedule {
       case "cosine": {
         const span = Math.max(c.epochs - c.warmupEpochs, 1e-9);
         const t = Math.min(Math.max((progress - c.warmupEpochs) / span, 0), 1);
-        lr = c.minLr + 0.5 * (c.lr - c.minLr) * (1 + Math.cos(Math.PI * t));
+        lr = c.minLr + 0.5 * (c.lr - c.minLr) * (1 + cosPi(t));
         break;
       }
       case "plateau":
@@ -84,4 +84,17 @@ export class LrSchedule {
 
 export function constantSchedule(lr: number): LrSchedule {
   return new LrSchedule({ name: "constant", lr, epochs: 1, warmupEpochs: 0, gamma: 1, stepSize: 1, minLr: 0, patience: 0 });
+}
+
+/**
+ * cos(π·t) for t in [0, 1] from + and × alone (Taylor series, Horner form), so every JavaScript
+ * engine gets the same bits: Math.cos may differ by an ulp between engines, and a browser run
+ * must replay a Node run exactly.
+ */
+export function cosPi(t: number): number {
+  const x = Math.PI * t;
+  const x2 = x * x;
+  let sum = 1;
+  for (let k = 15; k >= 1; k--) sum = 1 - (x2 / ((2 * k - 1) * (2 * k))) * sum;
+  return sum;
 }
