@@ -10,3 +10,4 @@ export function heap_base(): usize {
   return __heap_base;
 }
 export { dropout_forward, dropout_backward } from "./dropout";
+export { peak_probe } from "./probe";
