@@ -32,6 +32,13 @@ export interface BatchInfo {
   runningLoss: number;
   runningAccuracy: number;
   samplesPerSec: number;
+  /** Samples in this batch and how many of them were classified right. */
+  size: number;
+  correct: number;
+  /** Learning rate of this step. */
+  lr: number;
+  /** Global L2 norm of the gradient before clipping (measured only when clipping is on). */
+  gradNorm?: number;
 }
 
 export interface FitOptions {
@@ -52,6 +59,21 @@ export interface FitOptions {
   augment?: AugmentOptions;
   /** Stop when the monitored validation metric has not improved for `patience` epochs. */
   earlyStopping?: EarlyStopping;
+  /** Resume point (from a checkpoint): the network, optimizer and schedule must already hold its state. */
+  start?: FitPosition;
+}
+
+/**
+ * A place in the run: `batch` batches of `epoch` are done, with these running sums. Shuffles,
+ * dropout masks, augmentation and learning rates depend only on (seed, epoch, step), so a run
+ * resumed from here replays the remaining steps exactly.
+ */
+export interface FitPosition {
+  epoch: number; // 1-based
+  batch: number; // batches of that epoch already done
+  lossSum: number;
+  correct: number;
+  done: number;
 }
 
 export interface EarlyStopping {
@@ -69,6 +91,13 @@ export interface FitResult {
   stoppedEarly: boolean;
   /** Epoch whose weights the network holds at the end when early stopping restored them, else null. */
   restoredEpoch: number | null;
+  /**
+   * Where shouldStop ended the run mid-epoch (before that epoch's validation and schedule update),
+   * with the schedule state of that moment; null when the last epoch ran to its end.
+   */
+  stoppedAt: (FitPosition & { schedule: ReturnType<LrSchedule["state"]> }) | null;
+  /** When early stopping restored the best weights: the weights the run ended with (a checkpoint resumes from these). */
+  finalParams: Float32Array | null;
 }
 
 /** Seed of step `step` (0-based over the whole run): dropout masks and augmentation draw from it. */
@@ -104,16 +133,19 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
   let bestEpoch = 0;
   let bestParams: Float32Array | null = null;
   let sinceBest = 0;
+  let stoppedAt: FitResult["stoppedAt"] = null;
+  const from = opts.start;
 
-  for (let epoch = 1; epoch <= opts.epochs && !stoppedEarly; epoch++) {
+  for (let epoch = from?.epoch ?? 1; epoch <= opts.epochs && !stoppedEarly; epoch++) {
+    const resumed = from !== undefined && epoch === from.epoch;
     const t0 = performance.now();
     let trainTime = 0;
     const order: Subset = { data: train.data, indices: fullBatch ? train.indices : epochOrder(train.indices, opts.seed, epoch) };
-    let lossSum = 0;
-    let correct = 0;
-    let done = 0;
+    let lossSum = resumed ? from.lossSum : 0;
+    let correct = resumed ? from.correct : 0;
+    let done = resumed ? from.done : 0;
     let lr = opts.schedule.lrAt(epoch - 1);
-    for (let bi = 0; bi < batches; bi++) {
+    for (let bi = resumed ? from.batch : 0; bi < batches; bi++) {
       const s = bi * B;
       const b = Math.min(B, n - s);
       const tb = performance.now();
@@ -124,7 +156,7 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
       } else if (!(fullBatch && batchResident)) net.loadBatch(order, s, b);
       batchResident = fullBatch && !transform;
       const r = net.computeGradients(b, seedOfStep);
-      if (opts.clipNorm) clipGradNorm(net, opts.clipNorm);
+      const gradNorm = opts.clipNorm ? clipGradNorm(net, opts.clipNorm) : undefined;
       lr = opts.schedule.lrAt(epoch - 1 + bi / batches);
       opts.optimizer.step(net, lr);
       const now = performance.now();
@@ -142,6 +174,10 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
         runningLoss: lossSum / done,
         runningAccuracy: correct / done,
         samplesPerSec: done / (trainTime / 1000),
+        size: b,
+        correct: r.correct,
+        lr,
+        gradNorm,
       });
       if (now - lastYield > YIELD_EVERY_MS) {
         await new Promise((resolve) => setTimeout(resolve, 0));
@@ -149,6 +185,7 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
       }
       if (opts.shouldStop?.()) {
         stoppedEarly = true;
+        if (bi + 1 < batches) stoppedAt = { epoch, batch: bi + 1, lossSum, correct, done, schedule: opts.schedule.state() };
         break;
       }
     }
@@ -166,7 +203,7 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
       trainAccuracy: correct / done,
       valLoss,
       valAccuracy,
-      samplesPerSec: done / (trainTime / 1000),
+      samplesPerSec: trainTime > 0 ? done / (trainTime / 1000) : 0,
       seconds: (performance.now() - t0) / 1000,
       lr,
     };
@@ -187,9 +224,11 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
     if (opts.onEpochEnd?.(stats) === "stop") stoppedEarly = true;
   }
   let restoredEpoch: number | null = null;
-  if (es?.restoreBest && bestParams && bestEpoch !== history.length) {
+  let finalParams: Float32Array | null = null;
+  if (es?.restoreBest && bestParams && bestEpoch !== history[history.length - 1]?.epoch) {
+    finalParams = net.getParams();
     net.setParams(bestParams);
     restoredEpoch = bestEpoch;
   }
-  return { history, seconds: (performance.now() - start) / 1000, stoppedEarly, restoredEpoch };
+  return { history, seconds: (performance.now() - start) / 1000, stoppedEarly, restoredEpoch, stoppedAt, finalParams };
 }

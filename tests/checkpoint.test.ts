@@ -1,0 +1,71 @@
+// Checkpoints: a run stopped anywhere and resumed from its checkpoint ends with exactly the
+// weights of the uninterrupted run (wasm backend, dropout, augmentation, momentum, cosine decay).
+import { describe, expect, it } from "vitest";
+import { WasmBackend } from "../src/backend/wasm.js";
+import { splitTrainVal } from "../src/data/dataset.js";
+import { Network } from "../src/model/network.js";
+import { createOptimizer, type OptimizerConfig } from "../src/train/optimizers.js";
+import { LrSchedule } from "../src/train/schedules.js";
+import { fit, type FitOptions, type FitPosition } from "../src/train/trainer.js";
+import { captureCheckpoint, dataFingerprint, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from "../src/train/checkpoint.js";
+import { SimdnetError } from "../src/errors.js";
+import { syntheticDigits } from "./fixtures.js";
+
+const data = syntheticDigits(300, 7);
+const { train, val } = splitTrainVal(data, 0.2, 3);
+const spec = { inputSize: 784, hidden: [24], outputSize: 10, activation: "relu" as const };
+const EPOCHS = 3;
+const BATCH = 32; // 240 train samples: 8 batches per epoch
+
+function setup(optName: OptimizerConfig["name"]) {
+  const optimizer = createOptimizer({ name: optName, momentum: 0.9, nesterov: false, weightDecay: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  const net = new Network(spec, new WasmBackend(), BATCH, optimizer.stateSlots, 0.1);
+  net.init(5, "he");
+  const schedule = new LrSchedule({ name: optName === "sgd" ? "cosine" : "plateau", lr: optName === "sgd" ? 0.05 : 0.002, epochs: EPOCHS, warmupEpochs: 0.5, gamma: 0.5, stepSize: 1, minLr: 0, patience: 0 });
+  const opts: FitOptions = { epochs: EPOCHS, batchSize: BATCH, schedule, seed: 11, optimizer, augment: { kind: "shift", maxShift: 2, maxRotate: 0, maxScale: 0 } };
+  return { net, optimizer, schedule, opts };
+}
+
+/** Runs until `stopAfter` steps, checkpoints (through bytes), resumes in a fresh network and finishes. */
+async function interruptedRun(optName: OptimizerConfig["name"], stopAfter: number): Promise<{ params: Float32Array; ck: Checkpoint }> {
+  const a = setup(optName);
+  let steps = 0;
+  const r = await fit(a.net, train, val, { ...a.opts, shouldStop: () => ++steps >= stopAfter });
+  const last = r.history[r.history.length - 1].epoch;
+  const position: FitPosition = r.stoppedAt ?? { epoch: last + 1, batch: 0, lossSum: 0, correct: 0, done: 0 };
+  const schedule = r.stoppedAt?.schedule ?? a.schedule.state();
+  const bytes = encodeCheckpoint(captureCheckpoint(a.net, a.optimizer, schedule, position, 11, { note: "test" }, dataFingerprint(data.labels, train.indices)));
+  const ck = decodeCheckpoint(bytes, "run.simdckpt");
+  const b = setup(optName);
+  b.net.init(999, "xavier"); // whatever the fresh network holds is overwritten
+  restoreCheckpoint(ck, b.net, b.optimizer, b.schedule);
+  await fit(b.net, train, val, { ...b.opts, start: ck.position });
+  return { params: b.net.getParams(), ck };
+}
+
+describe("checkpoint and resume", () => {
+  for (const optName of ["sgd", "adam"] as const) {
+    it(`${optName}: resuming mid-epoch and at an epoch boundary gives bit-identical weights`, async () => {
+      const ref = setup(optName);
+      await fit(ref.net, train, val, ref.opts);
+      const expected = Buffer.from(ref.net.getParams().buffer);
+      for (const stopAfter of [3, 8, 13, 23]) {
+        const { params, ck } = await interruptedRun(optName, stopAfter);
+        // 8 batches per epoch: step 8 ends epoch 1, step 13 is batch 5 of epoch 2
+        expect(ck.position.epoch).toBe(Math.floor(stopAfter / 8) + 1);
+        expect(ck.position.batch).toBe(stopAfter % 8);
+        expect(ck.optimizer.steps).toBe(stopAfter);
+        expect(Buffer.from(params.buffer).equals(expected), `stop after ${stopAfter} steps`).toBe(true);
+      }
+    });
+  }
+
+  it("refuses a checkpoint for another architecture or optimizer, naming the field", () => {
+    const a = setup("sgd");
+    const ck = captureCheckpoint(a.net, a.optimizer, a.schedule.state(), { epoch: 1, batch: 0, lossSum: 0, correct: 0, done: 0 }, 1, {}, { count: 1, labelsCrc32: "00000000" });
+    const other = new Network({ ...spec, hidden: [12] }, new WasmBackend(), BATCH, 1);
+    expect(() => restoreCheckpoint(ck, other, a.optimizer, a.schedule, "c.simdckpt")).toThrow(/c\.simdckpt, field hidden: checkpoint is for a 784-24-10 relu network, not 784-12-10 relu/);
+    const adam = setup("adam");
+    expect(() => restoreCheckpoint(ck, adam.net, adam.optimizer, adam.schedule, "c.simdckpt")).toThrow(SimdnetError);
+  });
+});
