@@ -9,11 +9,14 @@ import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
 import { encodeModel } from "../model/format.js";
 import { writeFileAtomic } from "../fsutil.js";
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from "../train/optimizers.js";
-import { fit, type EarlyStopping, type EpochStats } from "../train/trainer.js";
+import { fit, type EarlyStopping, type EpochStats, type FitPosition } from "../train/trainer.js";
 import { AUGMENT_KINDS, DEFAULT_AUGMENT, type AugmentKind, type AugmentOptions } from "../data/augment.js";
 import { LrSchedule, SCHEDULE_NAMES, type ScheduleConfig, type ScheduleName } from "../train/schedules.js";
 import { helpText, numberOption, parseOptions, type OptionRow } from "./options.js";
 import { JsonReporter, TextReporter, type Reporter } from "./output.js";
+import { captureCheckpoint, dataFingerprint, restoreCheckpoint, type Checkpoint } from "../train/checkpoint.js";
+import { DivergenceWatcher, type Diagnosis } from "../train/diagnostics.js";
+import { catchInterrupt, CheckpointWriter, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
 
 export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist)" },
@@ -21,6 +24,7 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "hidden", type: "string", value: "N[,N...]", default: "128", help: "hidden layer widths" },
   { name: "activation", type: "string", value: "NAME", default: "relu", help: "hidden activation: relu, leaky-relu, tanh, sigmoid, gelu" },
   { name: "init", type: "string", value: "NAME", default: "he", help: "weight init: he, xavier, normal0.01 (the question's 0.01*randn)" },
+  { name: "init-scale", type: "string", value: "X", default: "1", help: "multiply the initial weights (normal0.01 with 1000 is 10*randn; for experiments)" },
   { name: "epochs", type: "string", value: "N", default: "10", help: "passes over the training set (full-batch: iterations)" },
   { name: "batch", type: "string", value: "N|full", default: "64", help: "samples per step; full = the whole training set" },
   { name: "schedule", type: "string", value: "NAME", default: "cosine", help: "learning-rate schedule: constant, step, exponential, cosine, plateau" },
@@ -50,6 +54,9 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "backend", type: "string", value: "NAME", default: "wasm", help: "wasm (SIMD kernels) or js (the TypeScript reference)" },
   { name: "out", type: "string", value: "FILE", default: "model.simdnet", help: "where to write the trained model (atomically)" },
   { name: "json", type: "boolean", help: "print one JSON object per line; the last is the summary" },
+  { name: "checkpoint-dir", type: "string", value: "DIR", help: "write DIR/checkpoint.simdckpt after every epoch (atomically; the previous one kept as checkpoint.prev.simdckpt)" },
+  { name: "resume", type: "string", value: "FILE", help: "continue the run saved in a checkpoint (its training options are used)" },
+  { name: "on-divergence", type: "string", value: "stop|warn", default: "stop", help: "when the loss goes NaN or explodes or accuracy stays at chance: stop with a diagnosis, or warn and go on" },
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
@@ -80,11 +87,18 @@ export interface TrainConfig {
   backend: BackendName;
   out: string;
   json: boolean;
+  initScale: number;
+  onDivergence: "stop" | "warn";
+  checkpointDir?: string;
+  /** The options this run was started with (stored in checkpoints; --resume re-reads them). */
+  argv: string[];
+  resume?: { path: string; checkpoint: Checkpoint };
 }
 
 export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
   const { values, positionals } = parseOptions(TRAIN_OPTIONS, argv);
   if (values.help) return "help";
+  if (typeof values.resume === "string") return resolveResume(values.resume, argv, values);
   if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
   const preset = values.preset as string | undefined;
   if (preset !== undefined && !(preset in PRESETS)) throw new SimdnetError(`unknown preset "${preset}"; expected one of ${Object.keys(PRESETS).join(", ")}`, { field: "--preset" });
@@ -159,7 +173,31 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
     backend,
     out: get("out"),
     json: Boolean(values.json),
+    initScale: numberOption(get("init-scale"), "init-scale", (v) => v > 0, "a positive number"),
+    onDivergence: onDivergence(get("on-divergence")),
+    checkpointDir: values["checkpoint-dir"] as string | undefined,
+    argv,
   };
+}
+
+function onDivergence(v: string): "stop" | "warn" {
+  if (v !== "stop" && v !== "warn") throw new SimdnetError(`expected stop or warn, got "${v}"`, { field: "--on-divergence" });
+  return v;
+}
+
+/** --resume FILE: the run's own options from the checkpoint, then the few given now (later wins). */
+function resolveResume(path: string, argv: string[], values: Record<string, unknown>): TrainConfig {
+  for (const name of Object.keys(values))
+    if (!RESUME_OPTIONS.includes(name))
+      throw new SimdnetError(`cannot be changed when resuming: the training options come from the checkpoint (allowed with --resume: ${RESUME_OPTIONS.map((o) => "--" + o).join(", ")})`, { field: `--${name}` });
+  const checkpoint = readCheckpointFile(path);
+  const argvStored = checkpoint.config.argv;
+  if (!Array.isArray(argvStored) || !argvStored.every((a) => typeof a === "string")) throw new SimdnetError(`checkpoint has no stored options (config.argv)`, { file: path, field: "config" });
+  const stored = argvStored.filter((a) => a !== "--json"); // how to print is this invocation's choice
+  const now = argv.filter((_, i) => argv[i] !== "--resume" && argv[i - 1] !== "--resume" && !argv[i].startsWith("--resume="));
+  const cfg = resolveTrainConfig([...stored, ...now]);
+  if (cfg === "help") return cfg as never;
+  return { ...cfg, argv: stored, resume: { path, checkpoint } };
 }
 
 export interface TrainSummary {
@@ -176,6 +214,30 @@ export interface TrainSummary {
   history: EpochStats[];
   /** Epoch whose weights were kept by early stopping, else null. */
   restoredEpoch: number | null;
+  /** completed; interrupted (Ctrl-C: checkpoint written, exit 130); diverged (stopped by the watcher, exit 3). */
+  status: "completed" | "interrupted" | "diverged";
+  /** The checkpoint to resume from, if one was written (or the last good one). */
+  checkpoint: string | null;
+  diagnosis?: string;
+}
+
+function emptySummary(cfg: TrainConfig, history: EpochStats[], t0: number): TrainSummary {
+  const last = history[history.length - 1];
+  return {
+    event: "summary",
+    testAccuracy: null,
+    valAccuracy: last?.valAccuracy ?? null,
+    trainLoss: last?.trainLoss ?? null,
+    samplesPerSec: null,
+    epochs: history.length,
+    seconds: (performance.now() - t0) / 1000,
+    testLoss: null,
+    model: cfg.out,
+    history,
+    restoredEpoch: null,
+    status: "completed",
+    checkpoint: null,
+  };
 }
 
 export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<TrainSummary> {
@@ -188,23 +250,75 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   const optimizer = createOptimizer(cfg.optimizer);
   const net = new Network(cfg.spec, backend, batchSize, optimizer.stateSlots, cfg.dropout);
   net.init(cfg.seed, cfg.init);
+  if (cfg.initScale !== 1) backend.scale(net.layout.params, net.paramCount, cfg.initScale);
+  const schedule = new LrSchedule({ ...cfg.schedule, lr: cfg.lr, epochs: cfg.epochs });
+  const fingerprint = dataFingerprint(data.train.labels, train.indices);
+  const resume = cfg.resume;
+  if (resume) {
+    const ck = resume.checkpoint;
+    if (ck.data.count !== fingerprint.count || ck.data.labelsCrc32 !== fingerprint.labelsCrc32)
+      throw new SimdnetError(`the checkpoint was made on other training data (${ck.data.count} samples, labels ${ck.data.labelsCrc32}; now ${fingerprint.count}, ${fingerprint.labelsCrc32}): give the same --data`, { file: resume.path, field: "data" });
+    restoreCheckpoint(ck, net, optimizer, schedule, resume.path);
+  }
   reporter.info(
     `simdnet: ${net.layerSizes().join("-")} ${cfg.spec.activation}, ${net.paramCount.toLocaleString("en-US")} params, ${backend.variant} backend; ` +
       `${data.kind} data ${data.path}: ${n} train, ${val?.indices.length ?? 0} val${data.test ? `, ${data.test.count} test` : ""}; ` +
       `batch ${batchSize}, ${optimizer.name} lr ${cfg.lr}, seed ${cfg.seed}`,
   );
+  if (resume) reporter.info(`resuming ${resume.path}: epoch ${resume.checkpoint.position.epoch}, after batch ${resume.checkpoint.position.batch} (step ${resume.checkpoint.optimizer.steps})`);
+  const ckPath = checkpointPath(cfg.out, cfg.checkpointDir);
+  const writer = new CheckpointWriter(ckPath);
+  let lastCheckpoint: string | null = null;
+  const { resume: _r, ...storedConfig } = cfg;
+  const snapshot = (position: FitPosition, sched: ReturnType<LrSchedule["state"]>, params?: Float32Array) => {
+    writer.write(captureCheckpoint(net, optimizer, sched, position, cfg.seed, storedConfig, fingerprint, params));
+    lastCheckpoint = ckPath;
+  };
+  const watcher = new DivergenceWatcher(net, { lr: cfg.lr });
+  let diverged: Diagnosis | null = null;
+  const say = (d: Diagnosis) => (cfg.json ? reporter.event("diagnosis", { ...d }) : reporter.warn(d.message));
+  const sigint = catchInterrupt(() => reporter.warn("interrupted: finishing the current batch, then writing a checkpoint (Ctrl-C again quits at once)"));
   const result = await fit(net, train, val, {
     epochs: cfg.epochs,
     batchSize,
-    schedule: new LrSchedule({ ...cfg.schedule, lr: cfg.lr, epochs: cfg.epochs }),
+    schedule,
+    start: resume?.checkpoint.position,
     seed: cfg.seed,
     optimizer,
     clipNorm: cfg.clipNorm,
     augment: cfg.augment,
     earlyStopping: cfg.earlyStopping,
-    onBatchEnd: (b) => reporter.batch(b, cfg.epochs),
-    onEpochEnd: (s) => reporter.epoch(s, cfg.epochs),
-  });
+    onBatchEnd: (b) => {
+      reporter.batch(b, cfg.epochs);
+      const d = watcher.batch(b);
+      if (d && d.fatal && cfg.onDivergence === "stop") diverged = d;
+      else if (d) say(d);
+    },
+    onEpochEnd: (s) => {
+      reporter.epoch(s, cfg.epochs);
+      // only healthy, whole epochs: the checkpoint on disk stays the last good one
+      if (cfg.checkpointDir && !diverged && !sigint.interrupted()) snapshot({ epoch: s.epoch + 1, batch: 0, lossSum: 0, correct: 0, done: 0 }, schedule.state());
+    },
+    shouldStop: () => sigint.interrupted() || diverged !== null,
+  }).finally(() => sigint.dispose());
+  const lastEpoch = result.history[result.history.length - 1]?.epoch ?? resume?.checkpoint.position.epoch ?? 1;
+  if (diverged) {
+    const d: Diagnosis = diverged;
+    say(d);
+    const where = lastCheckpoint ?? (resume ? resume.path : null);
+    reporter.warn(
+      `stopped (--on-divergence stop); no model written. ` +
+        (where ? `The last good checkpoint is ${where}.` : `Use --checkpoint-dir DIR to keep a checkpoint of every healthy epoch.`) +
+        ` --on-divergence warn keeps training.`,
+    );
+    return { ...emptySummary(cfg, result.history, t0), status: "diverged", diagnosis: d.message, checkpoint: where };
+  }
+  if (sigint.interrupted() && (result.stoppedAt || lastEpoch < cfg.epochs)) {
+    const position = result.stoppedAt ?? { epoch: lastEpoch + 1, batch: 0, lossSum: 0, correct: 0, done: 0 };
+    snapshot(position, result.stoppedAt?.schedule ?? schedule.state(), result.finalParams ?? undefined);
+    reporter.warn(`checkpoint written to ${ckPath} (epoch ${position.epoch}, after batch ${position.batch}); continue with: simdnet train --resume ${ckPath}`);
+    return { ...emptySummary(cfg, result.history, t0), status: "interrupted", checkpoint: ckPath };
+  }
   const last = result.history[result.history.length - 1];
   if (result.restoredEpoch !== null) reporter.info(`early stopping: restored the weights of epoch ${result.restoredEpoch}`);
   const test = data.test ? net.evaluate(allOf(data.test)) : null;
@@ -223,6 +337,8 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     model: cfg.out,
     history: result.history,
     restoredEpoch: result.restoredEpoch,
+    status: "completed",
+    checkpoint: lastCheckpoint,
   };
   const bytes = encodeModel(cfg.spec, net.getParams(), {
     createdAt: new Date().toISOString(),
@@ -245,12 +361,11 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (cfg.json) {
     const { event, ...fields } = summary;
     reporter.event(event, fields);
-  }
-  else
+  } else if (summary.status === "completed")
     reporter.info(
       `done: ${summary.epochs} epochs in ${summary.seconds.toFixed(1)}s, ${Math.round(summary.samplesPerSec ?? 0).toLocaleString("en-US")} samples/s` +
         (summary.testAccuracy !== null ? `, test accuracy ${(100 * summary.testAccuracy).toFixed(2)}%` : "") +
         (summary.valAccuracy !== null ? `, val accuracy ${(100 * summary.valAccuracy).toFixed(2)}%` : ""),
     );
-  return 0;
+  return summary.status === "interrupted" ? EXIT_INTERRUPTED : summary.status === "diverged" ? EXIT_DIVERGED : 0;
 }
