@@ -3,15 +3,18 @@
 // prints its message and exits 2 without a stack; anything else is a bug and keeps its stack.
 import { SimdnetError } from "../errors.js";
 import { trainCommand } from "./train.js";
+import { gradcheckCommand } from "./gradcheck.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
+  gradcheck: gradcheckCommand,
 };
 
 const USAGE = `Usage: simdnet <command> [options]
 
 Commands:
   train      train an MLP on MNIST or a Kaggle CSV (simdnet train --help)
+  gradcheck  check the gradients of an architecture by finite differences (simdnet gradcheck --help)
 
 Run 'simdnet <command> --help' for the options of a command.`;
 

@@ -1,0 +1,55 @@
+// simdnet gradcheck: the finite-difference check of src/train/gradcheck.ts on an architecture of
+// your choice, so you can verify the maths yourself. Exits 1 when a layer fails.
+import { SimdnetError } from "../errors.js";
+import { createBackend } from "../backend/index.js";
+import { JsBackend } from "../backend/js.js";
+import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
+import { gradCheck } from "../train/gradcheck.js";
+import { helpText, numberOption, parseOptions, type OptionRow } from "./options.js";
+
+export const GRADCHECK_OPTIONS: OptionRow[] = [
+  { name: "hidden", type: "string", value: "N[,N...]", default: "16,8", help: "hidden layer widths" },
+  { name: "activation", type: "string", value: "NAME", default: "relu", help: "relu, leaky-relu, tanh, sigmoid, gelu" },
+  { name: "input-size", type: "string", value: "N", default: "20", help: "inputs per sample (784 for MNIST; small is faster: every parameter is perturbed)" },
+  { name: "classes", type: "string", value: "N", default: "10", help: "output classes" },
+  { name: "batch", type: "string", value: "N", default: "8", help: "samples in the checked batch" },
+  { name: "seed", type: "string", value: "N", default: "1", help: "weights, pixels and labels come from this seed" },
+  { name: "backend", type: "string", value: "NAME", default: "wasm", help: "whose analytic gradients to check: wasm (float32 SIMD) or js (float64 TypeScript)" },
+  { name: "max-params", type: "string", value: "N", default: "5000", help: "check at most this many parameters, spread evenly (0: all)" },
+  { name: "json", type: "boolean", help: "print the result as one JSON object" },
+  { name: "help", type: "boolean", help: "show this help" },
+];
+
+/** Pass thresholds: the float64 TypeScript backend against float64 differences is exact to ~1e-7; float32 kernels to ~1e-3. */
+export const TOLERANCE = { js: 1e-4, wasm: 1e-2 } as const;
+
+export async function gradcheckCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(GRADCHECK_OPTIONS, argv);
+  if (values.help) {
+    console.log(helpText("Usage: simdnet gradcheck [options]\n\nCompares analytic gradients with central finite differences (float64 oracle).", GRADCHECK_OPTIONS));
+    return 0;
+  }
+  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const get = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : String(GRADCHECK_OPTIONS.find((r) => r.name === name)!.default));
+  const int = (name: string, min: number, max: number) => numberOption(get(name), name, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer in [${min}, ${max}]`);
+  const backendName = get("backend");
+  if (backendName !== "wasm" && backendName !== "js") throw new SimdnetError(`unknown backend "${backendName}"; expected wasm or js`, { field: "--backend" });
+  const spec: ModelSpec = { inputSize: int("input-size", 1, 4096), hidden: parseHidden(get("hidden")), outputSize: int("classes", 2, 1000), activation: checkActivation(get("activation")) };
+  const batch = int("batch", 1, 1024);
+  const seed = int("seed", 0, 2 ** 32 - 1);
+  const maxParams = int("max-params", 0, 1e9);
+  const tolerance = TOLERANCE[backendName];
+  const t0 = performance.now();
+  const r = gradCheck({ spec, backend: backendName === "js" ? new JsBackend("f64") : createBackend("wasm"), batch, seed, maxParams: maxParams || undefined });
+  const layers = r.layers.map((l, i) => ({ layer: i + 1, w: l.w, b: l.b, pass: l.w < tolerance && l.b < tolerance }));
+  const pass = layers.every((l) => l.pass);
+  const sizes = [spec.inputSize, ...spec.hidden, spec.outputSize].join("-");
+  if (values.json) {
+    console.log(JSON.stringify({ event: "gradcheck", spec, backend: backendName, batch, seed, checked: r.checked, tolerance, maxRelError: r.maxRelError, worst: r.worst, layers, pass }));
+  } else {
+    console.log(`gradcheck ${sizes} ${spec.activation}, ${backendName} backend vs float64 finite differences, batch ${batch}, seed ${seed}: ${r.checked} parameters`);
+    for (const l of layers) console.log(`  layer ${l.layer}  W max rel error ${l.w.toExponential(2)}  b max rel error ${l.b.toExponential(2)}  ${l.pass ? "PASS" : "FAIL"}`);
+    console.log(`${pass ? "PASS" : "FAIL"}: max relative error ${r.maxRelError.toExponential(2)} (tolerance ${tolerance}) in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+  }
+  return pass ? 0 : 1;
+}
