@@ -14,11 +14,19 @@ export interface OptionRow {
 export function parseOptions(rows: OptionRow[], argv: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const config: Record<string, { type: "string" | "boolean" }> = {};
   for (const r of rows) config[r.name] = { type: r.type };
+  // "--lr -1": a negative number is a value here, not an option (parseArgs would call it ambiguous)
+  const args = [...argv];
+  for (let i = args.length - 2; i >= 0; i--) {
+    const row = rows.find((r) => `--${r.name}` === args[i]);
+    if (row?.type === "string" && /^-\d|^-\.\d|^-Infinity$/.test(args[i + 1])) args.splice(i, 2, `${args[i]}=${args[i + 1]}`);
+  }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: config, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: config, strict: true, allowPositionals: true });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
-    throw new SimdnetError(`${(e as Error).message.replace(/\. To specify a positional.*$/s, "")} (see --help)`);
+    const message = (e as Error).message;
+    const option = message.match(/ption '(--?[^' ]+)/)?.[1];
+    throw new SimdnetError(`${message.replace(/\. To specify a positional.*$/s, "")} (see --help)`, { field: option });
   }
 }
 
