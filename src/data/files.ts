@@ -22,6 +22,11 @@ export function readMaybeGzip(file: string): Uint8Array {
   } catch (e) {
     throw new SimdnetError(`cannot read file: ${(e as Error).message}`, { file });
   }
+  return decodeMaybeGzip(bytes, file);
+}
+
+/** Gunzips bytes that start with the gzip magic; other bytes are returned as they are. */
+export function decodeMaybeGzip(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     try {
       return gunzipSync(bytes);
