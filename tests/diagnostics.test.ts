@@ -87,7 +87,7 @@ describe("divergence diagnosis", () => {
     expect(d.step).toBeGreaterThan(1); // the first step was fine
     expect(d.message).toMatch(/^training is diverging: the loss is [\d.e+]+ at epoch 1, batch \d+ \(step \d+\), far above ln\(10\) = 2\.30/);
     const causes = d.message.split("\n").slice(2);
-    expect(causes[0]).toMatch(/learning rate too high \(lr 10\): the loss started sane .* Try --lr 1 or lower/);
+    expect(causes[0]).toMatch(/learning rate too high \(lr 10\): the run started sane \(loss 2\.\d+ at step 1\) and went wrong later\. Try --lr 1 or lower/);
     expect(d.message).not.toMatch(/initialisation|not scaled/);
   });
 

@@ -20,7 +20,7 @@ export interface Diagnosis {
 }
 
 export interface WatchOptions {
-  /** Accuracy is compared with chance only after this many steps (default 200). */
+  /** Accuracy is compared with chance only after this many steps (default: 3 epochs, at least 100 and at most 500 steps). */
   chanceAfterSteps?: number;
   /** Steps averaged for the chance test (default 50). */
   chanceWindow?: number;
@@ -54,12 +54,12 @@ export class DivergenceWatcher {
   private lastGradNorm = NaN;
   private readonly recent: { correct: number; size: number }[] = [];
   private reported = new Set<Symptom>();
-  private readonly o: Required<Omit<WatchOptions, "hints" | "lr">> & { lr?: number; hints: Record<"lr" | "init" | "clip", string> };
+  private readonly o: Required<Omit<WatchOptions, "hints" | "lr" | "chanceAfterSteps">> & { lr?: number; chanceAfterSteps?: number; hints: Record<"lr" | "init" | "clip", string> };
 
   /** Create it before training: it records the initial weight scale. */
   constructor(private readonly net: Network, options: WatchOptions = {}) {
     this.o = {
-      chanceAfterSteps: options.chanceAfterSteps ?? 200,
+      chanceAfterSteps: options.chanceAfterSteps,
       chanceWindow: options.chanceWindow ?? 50,
       deadFraction: options.deadFraction ?? 0.5,
       lr: options.lr,
@@ -97,7 +97,7 @@ export class DivergenceWatcher {
     const ref = median(this.firstGradNorms);
     if (this.step > this.firstGradNorms.length && gradNorm > GRAD_EXPLOSION_FACTOR * ref)
       return this.report("exploding-gradient", info, `the gradient norm grew to ${fmt(gradNorm)} at ${at}, ${fmt(gradNorm / ref)}× its ${fmt(ref)} at the first steps.`);
-    if (this.step >= this.o.chanceAfterSteps) {
+    if (this.step >= (this.o.chanceAfterSteps ?? Math.max(100, Math.min(500, 3 * info.batches)))) {
       const acc = this.recent.reduce((s, r) => s + r.correct, 0) / this.recent.reduce((s, r) => s + r.size, 0);
       if (acc < 1.5 / this.classes)
         return this.report(
@@ -179,7 +179,7 @@ export class DivergenceWatcher {
       const lower = fmt(Math.pow(10, Math.round(Math.log10(lr))) / 10);
       out.push(
         `learning rate too high (lr ${fmt(lr)})` +
-          (startedSane ? `: the loss started sane (${fmt(this.firstLoss)} at step 1) and then blew up` : "") +
+          (startedSane ? `: the run started sane (loss ${fmt(this.firstLoss)} at step 1) and went wrong later` : "") +
           `. Try ${h.lr} ${lower} or lower (0.1 is a good start for SGD with momentum, 0.001 for Adam), a warm-up, or ${h.clip} 1 to cap the step.`,
       );
     }
