@@ -113,6 +113,15 @@ describe("divergence diagnosis", () => {
     expect(d.message).not.toMatch(/initialisation|learning rate/);
   });
 
+  it("after a resume (startStep) the weights are trained ones: no initialisation blame, global step numbers", async () => {
+    const { diagnoses } = await watched({ initScale: 1000, watch: { startStep: 500 } });
+    const d = diagnoses[0];
+    expect(d.step).toBe(501);
+    expect(d.message).toMatch(/at epoch 1, batch 1 \(step 501\)/);
+    expect(d.message).not.toMatch(/initialisation|not scaled/);
+    expect(d.message).toMatch(/learning rate too high/);
+  });
+
   it("a NaN weight: the loss becomes NaN at step 1 and the run stops", async () => {
     const { diagnoses, steps } = await watched({ tweak: (net) => (net.backend.floats()[net.layout.params + 5] = NaN) });
     expect(steps).toBe(1);

@@ -279,7 +279,7 @@ describe("CLI options name the option", () => {
     [["--seed", "-3"], "--seed", /an integer in \[0, 2\^32\)/],
     [["--on-divergence", "ignore"], "--on-divergence", /expected stop or warn/],
     [["--init-scale", "0"], "--init-scale", /a positive number/],
-    [["--resume", "x.simdckpt", "--lr", "0.5"], "--lr", /cannot be changed when resuming/],
+    [["--resume", "x.simdckpt", "--optimizer", "adam"], "--optimizer", /cannot be changed when resuming/],
   ];
   for (const [argv, field, message] of cases) {
     it(argv.join(" "), () => {

@@ -274,7 +274,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     writer.write(captureCheckpoint(net, optimizer, sched, position, cfg.seed, storedConfig, fingerprint, params));
     lastCheckpoint = ckPath;
   };
-  const watcher = new DivergenceWatcher(net, { lr: cfg.lr });
+  const watcher = new DivergenceWatcher(net, { lr: cfg.lr, startStep: optimizer.steps });
   let diverged: Diagnosis | null = null;
   const say = (d: Diagnosis) => (cfg.json ? reporter.event("diagnosis", { ...d }) : reporter.warn(d.message));
   const sigint = catchInterrupt(() => reporter.warn("interrupted: finishing the current batch, then writing a checkpoint (Ctrl-C again quits at once)"));

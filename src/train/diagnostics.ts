@@ -28,6 +28,11 @@ export interface WatchOptions {
   deadFraction?: number;
   /** The configured (peak) learning rate, for the message; default: the rate of the failing step. */
   lr?: number;
+  /**
+   * Steps already taken when the watcher starts (a resumed run). The weights are then trained ones,
+   * so the initial-scale and input-scale evidence (which assumes freshly initialised weights) is skipped.
+   */
+  startStep?: number;
   /** Option names in fixes: the CLI's by default. */
   hints?: Partial<Record<"lr" | "init" | "clip", string>>;
 }
@@ -63,6 +68,7 @@ export class DivergenceWatcher {
       chanceWindow: options.chanceWindow ?? 50,
       deadFraction: options.deadFraction ?? 0.5,
       lr: options.lr,
+      startStep: options.startStep ?? 0,
       hints: { lr: "--lr", init: "--init he", clip: "--clip-norm", ...options.hints },
     };
     this.classes = net.spec.outputSize;
@@ -78,13 +84,13 @@ export class DivergenceWatcher {
     this.lastGradNorm = gradNorm;
     if (this.step === 1) {
       this.firstLoss = info.loss;
-      this.inputRms = this.firstLayerInputRms(info.size);
+      if (this.o.startStep === 0) this.inputRms = this.firstLayerInputRms(info.size);
     }
     if (this.firstGradNorms.length < 5 && Number.isFinite(gradNorm)) this.firstGradNorms.push(gradNorm);
     this.recent.push({ correct: info.correct, size: info.size });
     if (this.recent.length > this.o.chanceWindow) this.recent.shift();
 
-    const at = `epoch ${info.epoch}, batch ${info.batch} (step ${this.step})`;
+    const at = `epoch ${info.epoch}, batch ${info.batch} (step ${this.o.startStep + this.step})`;
     if (!Number.isFinite(info.loss)) return this.report("non-finite-loss", info, `the loss became ${info.loss} at ${at}.`);
     if (!Number.isFinite(gradNorm)) return this.report("exploding-gradient", info, `the gradient became ${gradNorm} at ${at} (loss ${fmt(info.loss)}).`);
     if (info.loss > LOSS_EXPLOSION_FACTOR * this.lnC)
@@ -92,7 +98,7 @@ export class DivergenceWatcher {
         "loss-explosion",
         info,
         `the loss is ${fmt(info.loss)} at ${at}, far above ln(${this.classes}) = ${this.lnC.toFixed(2)}, the loss of an untrained network that guesses uniformly` +
-          (this.step > 1 ? ` (it was ${fmt(this.firstLoss)} at step 1).` : "."),
+          (this.step > 1 ? ` (it was ${fmt(this.firstLoss)} at step ${this.o.startStep + 1}).` : "."),
       );
     const ref = median(this.firstGradNorms);
     if (this.step > this.firstGradNorms.length && gradNorm > GRAD_EXPLOSION_FACTOR * ref)
@@ -154,7 +160,7 @@ export class DivergenceWatcher {
     const causes = this.causes(symptom, info);
     const title = symptom === "dead-relus" ? "warning: many dead ReLUs" : "training is diverging";
     const message = `${title}: ${what}\nLikely causes, most likely first:\n${causes.map((c) => `  - ${c}`).join("\n")}`;
-    return { symptom, fatal: symptom !== "dead-relus", epoch: info.epoch, batch: info.batch, step: this.step, message };
+    return { symptom, fatal: symptom !== "dead-relus", epoch: info.epoch, batch: info.batch, step: this.o.startStep + this.step, message };
   }
 
   /** Causes ranked by the evidence: a start that was already wrong first, then the learning rate, then dead units. */
@@ -167,7 +173,7 @@ export class DivergenceWatcher {
           `so raw 0–255 values are reaching it. Divide pixels by 255 (or standardise them) before the first layer.`,
       );
     const layers = this.net.layout.layers;
-    const tooLarge = this.initRms
+    const tooLarge = (this.o.startStep === 0 ? this.initRms : [])
       .map((r, l) => ({ l, r, he: Math.sqrt(2 / layers[l].inSize) }))
       .filter((x) => x.r > MAX_INIT_RATIO * x.he)
       .map((x) => `layer ${x.l + 1} started with weight RMS ${fmt(x.r)}, ${fmt(x.r / x.he)}× the He scale √(2/${layers[x.l].inSize}) = ${fmt(x.he)}`);
@@ -179,7 +185,7 @@ export class DivergenceWatcher {
       const lower = fmt(Math.pow(10, Math.round(Math.log10(lr))) / 10);
       out.push(
         `learning rate too high (lr ${fmt(lr)})` +
-          (startedSane ? `: the run started sane (loss ${fmt(this.firstLoss)} at step 1) and went wrong later` : "") +
+          (startedSane ? `: the run started sane (loss ${fmt(this.firstLoss)} at step ${this.o.startStep + 1}) and went wrong later` : "") +
           `. Try ${h.lr} ${lower} or lower (0.1 is a good start for SGD with momentum, 0.001 for Adam), a warm-up, or ${h.clip} 1 to cap the step.`,
       );
     }
