@@ -2,11 +2,11 @@
 // file/line/field and no stack; divergence exits 3 with a diagnosis; Ctrl-C checkpoints and exits
 // 130, and --resume then ends with exactly the weights of an uninterrupted run.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { encodeDigitsCsv } from "../src/data/csv.js";
 import { decodeModel } from "../src/model/format.js";
 import { decodeCheckpoint } from "../src/train/checkpoint.js";
@@ -25,6 +25,7 @@ const dir = mkdtempSync(join(tmpdir(), "simdnet-cli-robust-"));
 const csv = join(dir, "train.csv");
 writeFileSync(csv, encodeDigitsCsv(syntheticDigits(1500, 3)));
 const NO_STACK = /\n\s+at /;
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("simdnet train: bad input", () => {
   it("a bad CSV value: exit 2, file, line and field on stderr, no stack trace", () => {
@@ -50,6 +51,18 @@ describe("simdnet train: bad input", () => {
       expect(r.stderr).toContain(message);
       expect(r.stderr).not.toMatch(NO_STACK);
     }
+  });
+
+  it("an --out folder that does not exist, and a split leaving no training data: refused before training", () => {
+    let r = simdnet(["train", "--data", csv, "--out", join(dir, "no-such-folder", "m.simdnet")], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/field --out: cannot write the model there: .*no-such-folder is not a writable folder/);
+    expect(r.stdout).not.toMatch(/^epoch/m);
+    const tiny = join(dir, "tiny.csv");
+    writeFileSync(tiny, encodeDigitsCsv(syntheticDigits(4, 1)));
+    r = simdnet(["train", "--data", tiny, "--val-split", "0.9"], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("simdnet: field --val-split: a validation fraction of 0.9 leaves none of the 4 samples for training\n");
   });
 
   it("a corrupt checkpoint given to --resume: exit 2, named", () => {

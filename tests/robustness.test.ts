@@ -1,10 +1,10 @@
 // Every loader rejects bad input with a SimdnetError naming the file, the line or byte offset and
 // the field; the five harmless CSV quirks load correctly. One case per test row (issue #5).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { encodeDigitsCsv, parseDigitsCsv } from "../src/data/csv.js";
 import { encodeIdx, idxToDataset, parseIdx } from "../src/data/idx.js";
 import { loadCsvFile, loadMnistDir, MNIST_FILES, readMaybeGzip } from "../src/data/files.js";
@@ -14,7 +14,10 @@ import { resolveTrainConfig } from "../src/cli/train.js";
 import { SimdnetError, type ErrorPlace } from "../src/errors.js";
 import { syntheticDigits } from "./fixtures.js";
 
-const tmp = () => mkdtempSync(join(tmpdir(), "simdnet-robust-"));
+const scratch = mkdtempSync(join(tmpdir(), "simdnet-robust-"));
+let made = 0;
+const tmp = () => mkdtempSync(join(scratch, `t${made++}-`));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 /** The SimdnetError f throws; its place must match `place` exactly where given. */

@@ -1,6 +1,6 @@
 // The train command's safety net: checkpoint files (written atomically, the previous one kept),
 // --resume, and Ctrl-C handling (finish the batch, checkpoint, exit 130).
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { SimdnetError } from "../errors.js";
 import { writeFileAtomic } from "../fsutil.js";
@@ -21,6 +21,30 @@ export const RESUME_OPTIONS = ["resume", "data", "out", "json", "checkpoint-dir"
 export function checkpointPath(out: string, checkpointDir: string | undefined): string {
   if (checkpointDir) return join(checkpointDir, "checkpoint.simdckpt");
   return join(dirname(out), basename(out).replace(/\.simdnet$/, "") + ".simdckpt");
+}
+
+/**
+ * Checks before training that the model can be written and the checkpoint folder exists (creating
+ * it), so a long run never ends with nowhere to save its result.
+ */
+export function checkOutputPaths(out: string, checkpointDir: string | undefined): void {
+  const dir = dirname(out);
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+    accessSync(dir, constants.W_OK);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new SimdnetError(`cannot write the model there: ${dir} is not a writable folder`, { file: out, field: "--out" });
+  if (checkpointDir) {
+    try {
+      mkdirSync(checkpointDir, { recursive: true });
+      accessSync(checkpointDir, constants.W_OK);
+    } catch (e) {
+      throw new SimdnetError(`cannot use the checkpoint folder: ${(e as Error).message}`, { file: checkpointDir, field: "--checkpoint-dir" });
+    }
+  }
 }
 
 export function readCheckpointFile(path: string): Checkpoint {
@@ -58,8 +82,8 @@ export class CheckpointWriter {
 }
 
 /**
- * Ctrl-C: the first press asks the loop to stop after the current batch (the caller then writes a
- * checkpoint); a second press exits at once. Returns a flag reader and a function removing the handler.
+ * Ctrl-C (or SIGTERM): the first signal asks the loop to stop after the current batch (the caller then writes a
+ * checkpoint); a second one exits at once. Returns a flag reader and a function removing the handler.
  */
 export function catchInterrupt(onFirst: () => void): { interrupted: () => boolean; dispose: () => void } {
   let count = 0;
@@ -67,6 +91,14 @@ export function catchInterrupt(onFirst: () => void): { interrupted: () => boolea
     if (++count === 1) onFirst();
     else process.exit(EXIT_INTERRUPTED);
   };
+  // SIGTERM (a job scheduler, `kill`) gets the same treatment as Ctrl-C
   process.on("SIGINT", handler);
-  return { interrupted: () => count > 0, dispose: () => process.off("SIGINT", handler) };
+  process.on("SIGTERM", handler);
+  return {
+    interrupted: () => count > 0,
+    dispose: () => {
+      process.off("SIGINT", handler);
+      process.off("SIGTERM", handler);
+    },
+  };
 }

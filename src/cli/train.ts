@@ -16,7 +16,7 @@ import { helpText, numberOption, parseOptions, type OptionRow } from "./options.
 import { JsonReporter, TextReporter, type Reporter } from "./output.js";
 import { captureCheckpoint, dataFingerprint, restoreCheckpoint, type Checkpoint } from "../train/checkpoint.js";
 import { DivergenceWatcher, type Diagnosis } from "../train/diagnostics.js";
-import { catchInterrupt, CheckpointWriter, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
+import { catchInterrupt, CheckpointWriter, checkOutputPaths, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
 
 export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist)" },
@@ -242,9 +242,11 @@ function emptySummary(cfg: TrainConfig, history: EpochStats[], t0: number): Trai
 
 export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<TrainSummary> {
   const t0 = performance.now();
+  checkOutputPaths(cfg.out, cfg.checkpointDir);
   const data = await loadTrainingData(cfg.data);
   const { train, val } = splitTrainVal(data.train, cfg.valSplit, cfg.seed);
   const n = train.indices.length;
+  if (n === 0) throw new SimdnetError(`a validation fraction of ${cfg.valSplit} leaves none of the ${data.train.count} samples for training`, { field: "--val-split" });
   const batchSize = cfg.batch === "full" ? n : Math.min(cfg.batch, n);
   const backend = createBackend(cfg.backend);
   const optimizer = createOptimizer(cfg.optimizer);
