@@ -10,7 +10,8 @@ import { encodeIdx, idxToDataset, parseIdx } from "../src/data/idx.js";
 import { loadCsvFile, loadMnistDir, MNIST_FILES, readMaybeGzip } from "../src/data/files.js";
 import { crc32, decodeModel, encodeModel } from "../src/model/format.js";
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from "../src/train/checkpoint.js";
-import { resolveTrainConfig } from "../src/cli/train.js";
+import { resolveTrainConfig, runTrain } from "../src/cli/train.js";
+import type { Reporter } from "../src/cli/output.js";
 import { SimdnetError, type ErrorPlace } from "../src/errors.js";
 import { syntheticDigits } from "./fixtures.js";
 
@@ -19,6 +20,7 @@ let made = 0;
 const tmp = () => mkdtempSync(join(scratch, `t${made++}-`));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const utf8 = (s: string) => new TextEncoder().encode(s);
+const silent: Reporter = { info() {}, warn() {}, batch() {}, epoch() {}, event() {} };
 
 /** The SimdnetError f throws; its place must match `place` exactly where given. */
 function rejects(f: () => unknown, place: ErrorPlace, message: RegExp): SimdnetError {
@@ -131,6 +133,26 @@ describe("MNIST IDX and gzip: bad input", () => {
     rejects(() => parseIdx(images.subarray(0, 1000), "i"), { file: "i", byteOffset: 1000, field: "data" }, /truncated: header claims 3×28×28 = 2352 data bytes but only 984 follow/);
     rejects(() => parseIdx(images.subarray(0, 10), "i"), { byteOffset: 10, field: "dimensions" }, /file ends inside the IDX header \(10 of 16 bytes\)/);
     rejects(() => parseIdx(new Uint8Array(0), "i"), { byteOffset: 0, field: "magic" }, /too short/);
+  });
+
+  it("images of another size than 28×28: the training and test sets must agree, and the CLI wants 784 pixels", async () => {
+    const dir = tmp();
+    const put = (name: string, bytes: Uint8Array) => writeFileSync(join(dir, name), bytes);
+    put(MNIST_FILES.trainImages, encodeIdx([2, 28, 27], new Uint8Array(2 * 756)));
+    put(MNIST_FILES.trainLabels, encodeIdx([2], new Uint8Array(2)));
+    put(MNIST_FILES.testImages, encodeIdx([2, 28, 28], new Uint8Array(2 * 784)));
+    put(MNIST_FILES.testLabels, encodeIdx([2], new Uint8Array(2)));
+    rejects(() => loadMnistDir(dir), { file: join(dir, MNIST_FILES.testImages), byteOffset: 8, field: "dimensions" }, /test images have 784 pixels each, the training images 756/);
+    put(MNIST_FILES.testImages, encodeIdx([2, 28, 27], new Uint8Array(2 * 756)));
+    const cfg = resolveTrainConfig(["--data", dir, "--out", join(dir, "m.simdnet")]);
+    if (cfg === "help") throw new Error("unexpected help");
+    const e = await runTrain(cfg, silent).then(
+      () => null,
+      (x) => x as SimdnetError,
+    );
+    expect(e).toBeInstanceOf(SimdnetError);
+    expect([e!.file, e!.field]).toEqual([join(dir, MNIST_FILES.trainImages), "dimensions"]);
+    expect(e!.message).toMatch(/images have 756 pixels each; simdnet's models take 784 \(28×28\)/);
   });
 
   it("image and label counts that disagree, and a label outside 0–9", () => {

@@ -244,6 +244,8 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   const t0 = performance.now();
   checkOutputPaths(cfg.out, cfg.checkpointDir);
   const data = await loadTrainingData(cfg.data);
+  if (data.train.inputSize !== cfg.spec.inputSize)
+    throw new SimdnetError(`images have ${data.train.inputSize} pixels each; simdnet's models take ${cfg.spec.inputSize} (28×28)`, { file: data.train.source, field: "dimensions" });
   const { train, val } = splitTrainVal(data.train, cfg.valSplit, cfg.seed);
   const n = train.indices.length;
   if (n === 0) throw new SimdnetError(`a validation fraction of ${cfg.valSplit} leaves none of the ${data.train.count} samples for training`, { field: "--val-split" });

@@ -70,7 +70,11 @@ export function loadMnistDir(dir: string): MnistSets {
     const lblFile = need(lblBase);
     return idxToDataset(readIdxFile(imgFile), readIdxFile(lblFile), imgFile, lblFile);
   };
-  return { train: load(MNIST_FILES.trainImages, MNIST_FILES.trainLabels), test: load(MNIST_FILES.testImages, MNIST_FILES.testLabels) };
+  const train = load(MNIST_FILES.trainImages, MNIST_FILES.trainLabels);
+  const test = load(MNIST_FILES.testImages, MNIST_FILES.testLabels);
+  if (test.inputSize !== train.inputSize)
+    throw new SimdnetError(`test images have ${test.inputSize} pixels each, the training images ${train.inputSize} (${train.source})`, { file: test.source, byteOffset: 8, field: "dimensions" });
+  return { train, test };
 }
 
 /** Streams a Kaggle CSV from disk in 1 MiB chunks straight into uint8 arrays. */
