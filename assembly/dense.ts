@@ -1,6 +1,7 @@
 // Dense layer, forward and backward, built on the micro-kernels in gemm.ts.
 // Shapes in elements; pointers are byte addresses into the arena (src/model/arena.ts).
 import { pack_a4, gemm_panel4, gemm_tn_acc, transpose, colsum_acc } from "./gemm";
+import { pack_a4_u8_nonzero, gemm_panel4_rows, nonzero_columns_u8 } from "./sparse";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -22,8 +23,18 @@ export function dense_forward(a: usize, z: usize, x: usize, w: usize, b: usize, 
   dense_forward_t<f32>(a, z, x, w, b, B, IN, OUT, act, scratch, 1);
 }
 
+// The first layer: x is (B, IN) u8 pixels. Each 4-row panel keeps only the columns (pixels) that
+// are non-zero in one of its rows, and the micro-kernel gathers the matching rows of w.
+// scratch: 5·IN slots (the packed panel, then the column indices)
 export function dense_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, IN: i32, OUT: i32, act: i32, scratch: usize): void {
-  dense_forward_t<u8>(a, z, x, w, b, B, IN, OUT, act, scratch, INV_255);
+  const idx = scratch + <usize>IN * 16;
+  for (let i0 = 0; i0 < B; i0 += 4) {
+    const rows = min(4, B - i0);
+    const kc = pack_a4_u8_nonzero(scratch, idx, x, IN, i0, rows, IN, INV_255);
+    const zr = z + <usize>i0 * <usize>OUT * 4;
+    gemm_panel4_rows(zr, OUT, scratch, idx, kc, w, OUT, OUT, rows, b);
+    act_rows(a + <usize>i0 * <usize>OUT * 4, zr, rows, OUT, OUT, act);
+  }
 }
 
 // Backward of a hidden or output layer whose input x = act_prev(z_prev) is itself an activation.
@@ -31,7 +42,7 @@ export function dense_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usiz
 // dz: (B, OUT), x, z_prev, dz_prev: (B, IN), w, dw: (IN, OUT), db: (OUT)
 // scratch: OUT·IN + 4·OUT f32 (wᵀ, then one packed panel of dz)
 export function dense_backward(dz_prev: usize, dw: usize, db: usize, dz: usize, x: usize, z_prev: usize, w: usize, B: i32, IN: i32, OUT: i32, act_prev: i32, scratch: usize): void {
-  gemm_tn_acc<f32>(dw, x, IN, dz, OUT, B, IN, OUT, 1);
+  gemm_tn_acc<f32>(dw, x, IN, dz, OUT, B, IN, OUT, 1, 0);
   colsum_acc(db, dz, B, OUT);
   if (dz_prev == 0) return;
   const wt = scratch;
@@ -48,7 +59,9 @@ export function dense_backward(dz_prev: usize, dw: usize, db: usize, dz: usize, 
 
 // Backward of the first layer, whose input is the uint8 batch: no input gradient.
 // Accumulates: dw += (x/255)ᵀ·dz, db += Σ_rows dz.   x: (B, IN) u8, dz: (B, OUT), dw: (IN, OUT)
-export function dense_backward_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, IN: i32, OUT: i32): void {
-  gemm_tn_acc<u8>(dw, x, IN, dz, OUT, B, IN, OUT, INV_255);
+// Pixels that are zero across the whole batch (a digit's border) are skipped. scratch: IN bytes.
+export function dense_backward_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, IN: i32, OUT: i32, scratch: usize): void {
+  nonzero_columns_u8(scratch, x, B, IN);
+  gemm_tn_acc<u8>(dw, x, IN, dz, OUT, B, IN, OUT, INV_255, scratch);
   colsum_acc(db, dz, B, OUT);
 }

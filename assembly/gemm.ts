@@ -91,13 +91,16 @@ export function gemm_panel4(c: usize, ldc: i32, p: usize, bm: usize, ldb: i32, K
 
 // C(K, N) += scale · A(M, K)ᵀ · Bm(M, N); A has elements of T (f32 or u8) and row stride lda,
 // Bm row stride ldb, C row stride N. Aᵀ is read in place: 2×16 output tile, 8 accumulators.
-export function gemm_tn_acc<T>(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
+// When nz ≠ 0 it holds a byte per column k of A, zero where the whole column is zero: those rows
+// of C receive nothing and are skipped.
+export function gemm_tn_acc<T>(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32, nz: usize): void {
   const esz = <usize>sizeof<T>();
   const lda_b = <usize>lda * esz;
   const ldb4 = <usize>ldb * 4;
   const vscale = f32x4.splat(scale);
   for (let k = 0; k < K; k += 2) {
     const two = k + 1 < K;
+    if (nz && load<u8>(nz + <usize>k) == 0 && (!two || load<u8>(nz + <usize>k + 1) == 0)) continue;
     const k1 = two ? k + 1 : k; // an odd last row reads row k twice and stores it once
     const c0 = c + <usize>k * <usize>N * 4;
     const c1 = c0 + <usize>N * 4;

@@ -58,6 +58,6 @@ export function dense_backward_naive(dz_prev: usize, dw: usize, db: usize, dz: u
   }
 }
 
-export function dense_backward_u8_naive(dw: usize, db: usize, dz: usize, x: usize, B: i32, IN: i32, OUT: i32): void {
+export function dense_backward_u8_naive(dw: usize, db: usize, dz: usize, x: usize, B: i32, IN: i32, OUT: i32, scratch: usize): void {
   dense_backward_params_naive<u8>(dw, db, dz, x, B, IN, OUT, INV_255);
 }

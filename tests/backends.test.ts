@@ -6,9 +6,9 @@ import { HIDDEN_ACTIVATIONS, type ModelSpec } from "../src/model/spec.js";
 import { Rng } from "../src/rng.js";
 import { loadedNetwork, maxRelDiff, region } from "./helpers.js";
 
-function compare(spec: ModelSpec, B: number, seed: number, kernels: "fast" | "naive" = "fast") {
-  const js = loadedNetwork(spec, new JsBackend("f32"), B, seed);
-  const wasm = loadedNetwork(spec, new WasmBackend({ kernels }), B, seed);
+function compare(spec: ModelSpec, B: number, seed: number, kernels: "fast" | "naive" = "fast", zeroFraction = 0) {
+  const js = loadedNetwork(spec, new JsBackend("f32"), B, seed, zeroFraction);
+  const wasm = loadedNetwork(spec, new WasmBackend({ kernels }), B, seed, zeroFraction);
   const rj = js.computeGradients(B);
   const rw = wasm.computeGradients(B);
   expect(Math.abs(rw.lossSum - rj.lossSum) / Math.max(Math.abs(rj.lossSum), 1e-6)).toBeLessThan(1e-5);
@@ -42,6 +42,11 @@ describe("wasm vs TypeScript backend", () => {
       for (const activation of HIDDEN_ACTIVATIONS) compare({ inputSize, hidden, outputSize, activation }, B, inputSize + B);
     });
   }
+  it("sparse, digit-like inputs (zero pixels and all-zero columns are skipped by the first layer)", () => {
+    for (const [IN, B] of [[784, 64], [784, 7], [37, 5], [20, 1], [33, 13]])
+      for (const z of [0.8, 0.99, 1]) compare({ inputSize: IN, hidden: [12], outputSize: 10, activation: "relu" }, B, IN + B, "fast", z);
+  });
+
   it("naive wasm twins agree too", () => {
     compare({ inputSize: 37, hidden: [13, 7], outputSize: 10, activation: "relu" }, 11, 5, "naive");
   });

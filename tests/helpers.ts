@@ -15,14 +15,17 @@ export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** A network on `backend` with seeded params (random biases too), pixels and labels loaded. */
-export function loadedNetwork(spec: ModelSpec, backend: Backend, B: number, seed: number): Network {
+export function loadedNetwork(spec: ModelSpec, backend: Backend, B: number, seed: number, zeroFraction = 0): Network {
   const net = new Network(spec, backend, B);
   net.init(seed, "he");
   const rng = new Rng(seed + 100);
   const p = net.getParams();
   for (const L of net.layout.layers) for (let j = 0; j < L.outSize; j++) p[L.b - net.layout.params + j] = 0.1 * rng.normal();
   net.setParams(p);
-  net.loadPixels(new Uint8Array(B * spec.inputSize).map(() => rng.int(256)), B);
+  // zeroFraction > 0: digit-like inputs, mostly exact zeros, with whole zero columns (a border)
+  const D = spec.inputSize;
+  const border = zeroFraction > 0 ? Math.floor(D / 5) : 0;
+  net.loadPixels(new Uint8Array(B * D).map((_, i) => (i % D < border || rng.next() < zeroFraction ? 0 : 1 + rng.int(255))), B);
   net.backend.ints(net.layout.labels, B).set(Array.from({ length: B }, () => rng.int(spec.outputSize)));
   return net;
 }

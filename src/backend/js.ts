@@ -59,7 +59,7 @@ export class JsBackend implements Backend {
     }
   }
 
-  denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number): void {
+  denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number, _scratch?: number): void {
     backwardParams(this.f, new Uint8Array(this.buf, x * this.bpe, B * IN), 0, 1 / 255, dw, db, dz, B, IN, OUT);
   }
 

@@ -28,7 +28,7 @@ export interface Backend {
   // dz: (B, OUT); x = actPrev(zPrev), zPrev, dzPrev: (B, IN); w, dw: (IN, OUT); db: (OUT)
   denseBackward(dzPrev: number, dw: number, db: number, dz: number, x: number, zPrev: number, w: number, B: number, IN: number, OUT: number, actPrev: number, scratch: number): void;
   // First layer (uint8 input, no input gradient): dw += (x/255)ᵀ·dz, db += Σ dz
-  denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number): void;
+  denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number, scratch: number): void;
   // Stable softmax + cross-entropy; labels: (B) int32. Writes probs, dlogits = (p − onehot)·gradScale
   // (each unless NONE); returns the summed loss.
   softmaxXent(dlogits: number, probs: number, logits: number, labels: number, B: number, C: number, gradScale: number): number;

@@ -9,7 +9,7 @@ interface KernelExports {
   dense_forward(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void;
   dense_forward_u8(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void;
   dense_backward(dzPrev: number, dw: number, db: number, dz: number, x: number, zPrev: number, w: number, B: number, IN: number, OUT: number, actPrev: number, scratch: number): void;
-  dense_backward_u8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number): void;
+  dense_backward_u8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number, scratch: number): void;
   dense_forward_naive: KernelExports["dense_forward"];
   dense_forward_u8_naive: KernelExports["dense_forward_u8"];
   dense_backward_naive: KernelExports["dense_backward"];
@@ -118,8 +118,8 @@ export class WasmBackend implements Backend {
   denseBackward(dzPrev: number, dw: number, db: number, dz: number, x: number, zPrev: number, w: number, B: number, IN: number, OUT: number, actPrev: number, scratch: number): void {
     this.bwd(this.ptr(dzPrev), this.ptr(dw), this.ptr(db), this.ptr(dz), this.ptr(x), this.ptr(zPrev), this.ptr(w), B, IN, OUT, actPrev, this.ptr(scratch));
   }
-  denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number): void {
-    this.bwdU8(this.ptr(dw), this.ptr(db), this.ptr(dz), this.ptr(x), B, IN, OUT);
+  denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number, scratch: number): void {
+    this.bwdU8(this.ptr(dw), this.ptr(db), this.ptr(dz), this.ptr(x), B, IN, OUT, this.ptr(scratch));
   }
   softmaxXent(dlogits: number, probs: number, logits: number, labels: number, B: number, C: number, gradScale: number): number {
     return this.k.softmax_xent(this.ptr(dlogits), this.ptr(probs), this.ptr(logits), this.ptr(labels), B, C, gradScale);

@@ -28,8 +28,12 @@ export function readMaybeGzip(file: string): Uint8Array {
 /** Gunzips bytes that start with the gzip magic; other bytes are returned as they are. */
 export function decodeMaybeGzip(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    // The gzip trailer states the output size: inflating into one buffer of that size avoids
+    // holding the output twice (chunks, then their concatenation): ~50 MB less peak for MNIST.
+    const stated = bytes.length >= 18 ? new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true) : 0;
+    const chunkSize = Math.min(Math.max(stated + 1, 64 * 1024), 256 * 2 ** 20);
     try {
-      return gunzipSync(bytes);
+      return gunzipSync(bytes, { chunkSize });
     } catch (e) {
       throw new SimdnetError(`corrupt or truncated gzip data: ${(e as Error).message}`, { file, field: "gzip" });
     }

@@ -101,7 +101,9 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
   const labels = take(B);
   const probs = take(B * spec.outputSize);
   let scratchSlots = 0;
-  for (const L of layers) scratchSlots = Math.max(scratchSlots, 4 * L.inSize, L.inSize * L.outSize + 4 * L.outSize);
+  // forward: a packed 4-row panel (4·in) plus, for the uint8 first layer, its column indices (in);
+  // backward: wᵀ (in·out) plus a packed panel of dz (4·out)
+  for (const L of layers) scratchSlots = Math.max(scratchSlots, 5 * L.inSize, L.inSize * L.outSize + 4 * L.outSize);
   const scratch = take(scratchSlots);
   const totalSlots = cursor + TAIL_PAD;
   return { spec, batchCapacity: B, paramCount, params, grads, optState, optimizerSlots, layers, x, labels, probs, scratch, scratchSlots, totalSlots };

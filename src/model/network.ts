@@ -130,7 +130,7 @@ export class Network {
       if (this.dropoutApplied) be.dropoutBackward(P.dz, P.mask, B * P.outSize);
     }
     const L0 = layers[0];
-    be.denseBackwardU8(L0.dw, L0.db, L0.dz, x, B, L0.inSize, L0.outSize);
+    be.denseBackwardU8(L0.dw, L0.db, L0.dz, x, B, L0.inSize, L0.outSize, scratch);
   }
 
   zeroGrads(): void {
