@@ -25,8 +25,8 @@ class UnscaledInputs extends WasmBackend {
         f[a + o] = actForward(f[z + o], act);
       }
   }
-  override denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number): void {
-    super.denseBackwardU8(dw, db, dz, x, B, IN, OUT);
+  override denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number, scratch: number): void {
+    super.denseBackwardU8(dw, db, dz, x, B, IN, OUT, scratch);
     this.scale(dw, IN * OUT, 255);
   }
 }
