@@ -3,15 +3,24 @@
 // prints its message and exits 2 without a stack; anything else is a bug and keeps its stack.
 import { SimdnetError } from "../errors.js";
 import { trainCommand } from "./train.js";
+import { predictCommand } from "./predict.js";
+import { evaluateCommand } from "./evaluate.js";
+import { infoCommand } from "./info.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
+  predict: predictCommand,
+  evaluate: evaluateCommand,
+  info: infoCommand,
 };
 
 const USAGE = `Usage: simdnet <command> [options]
 
 Commands:
   train      train an MLP on MNIST or a Kaggle CSV (simdnet train --help)
+  predict    write a Kaggle submission (ImageId,Label) for a CSV or the MNIST test set
+  evaluate   accuracy, loss, per-class precision/recall and confusion matrix on labelled data
+  info       print a model file's header: layers, params, training config, metrics
 
 Run 'simdnet <command> --help' for the options of a command.`;
 
