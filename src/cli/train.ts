@@ -16,6 +16,7 @@ import { helpText, numberOption, parseOptions, type OptionRow } from "./options.
 import { JsonReporter, TextReporter, type Reporter } from "./output.js";
 import { captureCheckpoint, dataFingerprint, restoreCheckpoint, type Checkpoint } from "../train/checkpoint.js";
 import { DivergenceWatcher, type Diagnosis } from "../train/diagnostics.js";
+import { checkReportPath, writeTrainReport } from "../report/write.js";
 import { catchInterrupt, CheckpointWriter, checkOutputPaths, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
 
 export const TRAIN_OPTIONS: OptionRow[] = [
@@ -57,6 +58,7 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "checkpoint-dir", type: "string", value: "DIR", help: "write DIR/checkpoint.simdckpt after every epoch (atomically; the previous one kept as checkpoint.prev.simdckpt)" },
   { name: "resume", type: "string", value: "FILE", help: "continue the run saved in a checkpoint (its training options are used)" },
   { name: "on-divergence", type: "string", value: "stop|warn", default: "stop", help: "when the loss goes NaN or explodes or accuracy stays at chance: stop with a diagnosis, or warn and go on" },
+  { name: "report", type: "string", value: "FILE", help: "write an HTML report: learning curves, confusion matrix, worst mistakes, config, throughput" },
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
@@ -90,6 +92,8 @@ export interface TrainConfig {
   initScale: number;
   onDivergence: "stop" | "warn";
   checkpointDir?: string;
+  /** --report FILE: the HTML training report. */
+  report?: string;
   /** The options this run was started with (stored in checkpoints; --resume re-reads them). */
   argv: string[];
   resume?: { path: string; checkpoint: Checkpoint };
@@ -176,6 +180,7 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
     initScale: numberOption(get("init-scale"), "init-scale", (v) => v > 0, "a positive number"),
     onDivergence: onDivergence(get("on-divergence")),
     checkpointDir: values["checkpoint-dir"] as string | undefined,
+    report: values.report as string | undefined,
     argv,
   };
 }
@@ -243,6 +248,7 @@ function emptySummary(cfg: TrainConfig, history: EpochStats[], t0: number): Trai
 export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<TrainSummary> {
   const t0 = performance.now();
   checkOutputPaths(cfg.out, cfg.checkpointDir);
+  if (cfg.report) checkReportPath(cfg.report);
   const data = await loadTrainingData(cfg.data);
   if (data.train.inputSize !== cfg.spec.inputSize)
     throw new SimdnetError(`images have ${data.train.inputSize} pixels each; simdnet's models take ${cfg.spec.inputSize} (28×28)`, { file: data.train.source, field: "dimensions" });
@@ -344,13 +350,19 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     status: "completed",
     checkpoint: lastCheckpoint,
   };
+  const training = { data: data.path, preset: cfg.preset ?? null, init: cfg.init, epochs: cfg.epochs, batch: batchSize, lr: cfg.lr, valSplit: cfg.valSplit, seed: cfg.seed, optimizer: { ...cfg.optimizer, name: optimizer.name }, clipNorm: cfg.clipNorm, schedule: { ...cfg.schedule, lr: cfg.lr, epochs: cfg.epochs }, dropout: cfg.dropout, augment: cfg.augment ?? null, earlyStopping: cfg.earlyStopping ?? null, backend: backend.variant };
   const bytes = encodeModel(cfg.spec, net.getParams(), {
     createdAt: new Date().toISOString(),
-    training: { data: data.path, preset: cfg.preset ?? null, init: cfg.init, epochs: cfg.epochs, batch: batchSize, lr: cfg.lr, valSplit: cfg.valSplit, seed: cfg.seed, optimizer: { ...cfg.optimizer, name: optimizer.name }, clipNorm: cfg.clipNorm, schedule: cfg.schedule, dropout: cfg.dropout, augment: cfg.augment ?? null, earlyStopping: cfg.earlyStopping ?? null, backend: backend.variant },
+    training,
     metrics: { testAccuracy: summary.testAccuracy, valAccuracy: summary.valAccuracy, trainLoss: summary.trainLoss, samplesPerSec: summary.samplesPerSec },
   });
   writeFileAtomic(cfg.out, bytes);
   reporter.info(`model written to ${cfg.out}`);
+  if (cfg.report) {
+    const evalSet = data.test ? { subset: allOf(data.test), name: "test" } : val ? { subset: val, name: "validation" } : null;
+    writeTrainReport(cfg.report, net, evalSet, { config: training, source: { model: cfg.out }, history: result.history, samplesPerSec: summary.samplesPerSec, seconds: summary.seconds, backend: backend.variant, createdAt: new Date().toISOString() });
+    reporter.info(`report written to ${cfg.report}`);
+  }
   return summary;
 }
 
