@@ -1,8 +1,10 @@
 // Finds the training data: --data (a Kaggle CSV or a folder of MNIST IDX files), else the folder in
-// env SIMDNET_MNIST_DIR, else ./data/mnist.
+// env SIMDNET_MNIST_DIR, else ./data/mnist, else the download cache (downloading MNIST into it).
 import { existsSync } from "node:fs";
 import { SimdnetError } from "../errors.js";
 import type { Dataset } from "./dataset.js";
+import { join } from "node:path";
+import { cacheDir, downloadMnist, mnistMirror, stderrProgress } from "./download.js";
 import { hasMnistFiles, isDirectory, loadCsvFile, loadMnistDir } from "./files.js";
 
 export interface TrainingData {
@@ -13,14 +15,16 @@ export interface TrainingData {
   test: Dataset | null;
 }
 
-export const NO_DATA_HELP =
-  "no training data found. Provide one of:\n" +
+const DATA_CHOICES =
+  "Provide one of:\n" +
   "  --data path/to/train.csv       a Kaggle digit-recognizer CSV (label,pixel0..pixel783)\n" +
   "  --data path/to/mnist-folder     a folder with the four MNIST IDX files (raw or .gz):\n" +
   "                                  train-images-idx3-ubyte, train-labels-idx1-ubyte,\n" +
   "                                  t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte\n" +
   "  SIMDNET_MNIST_DIR=folder        the same folder through the environment\n" +
   "  ./data/mnist                    the default folder, if it holds those files";
+
+export const NO_DATA_HELP = "no training data found. " + DATA_CHOICES;
 
 export function defaultDataPath(): string | null {
   const env = process.env.SIMDNET_MNIST_DIR;
@@ -30,8 +34,7 @@ export function defaultDataPath(): string | null {
 }
 
 export async function loadTrainingData(dataPath: string | undefined): Promise<TrainingData> {
-  const path = dataPath ?? defaultDataPath();
-  if (path === null) throw new SimdnetError(NO_DATA_HELP);
+  const path = dataPath ?? defaultDataPath() ?? (await downloadToCache());
   if (!existsSync(path)) throw new SimdnetError(`no such file or folder`, { file: path, field: "--data" });
   if (isDirectory(path)) {
     const { train, test } = loadMnistDir(path);
@@ -39,4 +42,20 @@ export async function loadTrainingData(dataPath: string | undefined): Promise<Tr
   }
   const train = await loadCsvFile(path, { requireLabels: true });
   return { kind: "csv", path, train, test: null };
+}
+
+/** No data given or found: MNIST from the mirror into the cache (already there: nothing fetched). */
+async function downloadToCache(): Promise<string> {
+  const dir = join(cacheDir(), "mnist");
+  if (hasMnistFiles(dir)) return dir;
+  const mirror = mnistMirror();
+  process.stderr.write(`no training data given: downloading MNIST from ${mirror} into ${dir}\n`);
+  try {
+    return await downloadMnist({ dir, mirror, onProgress: stderrProgress() });
+  } catch (e) {
+    if (!(e instanceof SimdnetError)) throw e;
+    throw new SimdnetError(
+      `${e.message}\nThe MNIST download failed: SIMDNET_MNIST_MIRROR=URL picks another mirror, SIMDNET_CACHE=FOLDER another cache.\nOr use local files. ${DATA_CHOICES}`,
+    );
+  }
 }
