@@ -6,12 +6,14 @@ import { trainCommand } from "./train.js";
 import { predictCommand } from "./predict.js";
 import { evaluateCommand } from "./evaluate.js";
 import { infoCommand } from "./info.js";
+import { exportCommand } from "./export.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
   predict: predictCommand,
   evaluate: evaluateCommand,
   info: infoCommand,
+  export: exportCommand,
 };
 
 const USAGE = `Usage: simdnet <command> [options]
@@ -21,6 +23,7 @@ Commands:
   predict    write a Kaggle submission (ImageId,Label) for a CSV or the MNIST test set
   evaluate   accuracy, loss, per-class precision/recall and confusion matrix on labelled data
   info       print a model file's header: layers, params, training config, metrics
+  export     write a TensorFlow.js Layers model (model.json + weights.bin)
 
 Run 'simdnet <command> --help' for the options of a command.`;
 
