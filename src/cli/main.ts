@@ -7,6 +7,7 @@ import { gradcheckCommand } from "./gradcheck.js";
 import { predictCommand } from "./predict.js";
 import { evaluateCommand } from "./evaluate.js";
 import { infoCommand } from "./info.js";
+import { exportCommand } from "./export.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   predict: predictCommand,
   evaluate: evaluateCommand,
   info: infoCommand,
+  export: exportCommand,
 };
 
 const USAGE = `Usage: simdnet <command> [options]
@@ -24,6 +26,7 @@ Commands:
   predict    write a Kaggle submission (ImageId,Label) for a CSV or the MNIST test set
   evaluate   accuracy, loss, per-class precision/recall and confusion matrix on labelled data
   info       print a model file's header: layers, params, training config, metrics
+  export     write a TensorFlow.js Layers model (model.json + weights.bin)
 
 Run 'simdnet <command> --help' for the options of a command.`;
 

@@ -17,8 +17,8 @@ export const MNIST_SHA256: Record<string, string> = {
   "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 };
 
-/** Google's CVDF mirror (the one TensorFlow's MNIST loaders use); any URL serving the four .gz files works. */
-export const DEFAULT_MNIST_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/";
+/** PyTorch's MNIST mirror (torchvision's first choice); any URL serving the four .gz files works. */
+export const DEFAULT_MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/";
 
 /** Give up on a connection that sends nothing for this long. */
 const STALL_MS = 30_000;
