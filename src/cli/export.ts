@@ -9,6 +9,7 @@ import { helpText, parseOptions, type OptionRow } from "./options.js";
 
 export const EXPORT_OPTIONS: OptionRow[] = [
   { name: "model", type: "string", value: "FILE", help: "a .simdnet model file" },
+  { name: "format", type: "string", value: "NAME", default: "tfjs", help: "tfjs: the TensorFlow.js Layers format (the one format so far)" },
   { name: "out", type: "string", value: "DIR", help: "folder for model.json and weights.bin (created if missing)" },
   { name: "help", type: "boolean", help: "show this help" },
 ];
@@ -18,13 +19,15 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (values.help) {
     console.log(
       helpText(
-        "Usage: simdnet export --model FILE --out DIR\n\nWrites a TensorFlow.js Layers model (tf.loadLayersModel). It takes float pixels in [0, 1]: pass pixels / 255.",
+        "Usage: simdnet export --model FILE [--format tfjs] --out DIR\n\nWrites a TensorFlow.js Layers model (tf.loadLayersModel). It takes float pixels in [0, 1]: pass pixels / 255.",
         EXPORT_OPTIONS,
       ),
     );
     return 0;
   }
   if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const format = (values.format as string | undefined) ?? "tfjs";
+  if (format !== "tfjs") throw new SimdnetError(`unknown export format "${format}"; expected tfjs`, { field: "--format" });
   const out = values.out as string | undefined;
   if (!out) throw new SimdnetError("missing --out DIR");
   const modelPath = values.model as string | undefined;

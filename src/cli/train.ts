@@ -359,7 +359,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   writeFileAtomic(cfg.out, bytes);
   reporter.info(`model written to ${cfg.out}`);
   if (cfg.report) {
-    const evalSet = data.test ? { subset: allOf(data.test), name: "test" } : val ? { subset: val, name: "validation" } : null;
+    const evalSet = data.test ? { subset: allOf(data.test), name: "test" } : val ? { subset: val, name: "validation" } : { subset: train, name: "training" };
     writeTrainReport(cfg.report, net, evalSet, { config: training, source: { model: cfg.out }, history: result.history, samplesPerSec: summary.samplesPerSec, seconds: summary.seconds, backend: backend.variant, createdAt: new Date().toISOString() });
     reporter.info(`report written to ${cfg.report}`);
   }
