@@ -32,14 +32,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (!out) throw new SimdnetError("missing --out DIR");
   const modelPath = values.model as string | undefined;
   const { spec, params } = readModelFile(modelPath);
-  let exported: ReturnType<typeof toTfjsLayers>;
-  try {
-    exported = toTfjsLayers(spec, params);
-  } catch (e) {
-    if (e instanceof SimdnetError) throw new SimdnetError(e.message.replace(/^field activation: /, ""), { file: modelPath, field: "activation" });
-    throw e;
-  }
-  const { modelJson, weights } = exported;
+  const { modelJson, weights } = toTfjsLayers(spec, params);
   try {
     mkdirSync(out, { recursive: true });
   } catch (e) {
