@@ -12,6 +12,15 @@ export interface Reporter {
 const pct = (v: number | null) => (v === null ? "   -  " : `${(100 * v).toFixed(2)}%`);
 const num = (v: number | null, d = 4) => (v === null ? "-" : v.toFixed(d));
 
+/** Seconds as m:ss (h:mm:ss past an hour). */
+export function clock(seconds: number): string {
+  const t = Math.max(0, Math.round(seconds));
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const ss = String(t % 60).padStart(2, "0");
+  return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+}
+
 export function formatEpoch(s: EpochStats, epochs: number): string {
   const w = String(epochs).length;
   return (
@@ -51,10 +60,13 @@ export class TextReporter implements Reporter {
     const frac = b.samplesDone / b.samplesTotal;
     const fill = Math.round(frac * width);
     const bar = "█".repeat(fill) + "░".repeat(width - fill);
-    const eta = b.samplesPerSec > 0 ? (b.samplesTotal - b.samplesDone) / b.samplesPerSec : 0;
+    // ETAs from this epoch's training speed (evaluation time not included)
+    const epochLeft = b.samplesPerSec > 0 ? (b.samplesTotal - b.samplesDone) / b.samplesPerSec : 0;
+    const runLeft = epochLeft + (b.samplesPerSec > 0 ? (Math.max(0, epochs - b.epoch) * b.samplesTotal) / b.samplesPerSec : 0);
+    const w = String(b.batches).length;
     this.out.write(
-      `\r\x1b[2Kepoch ${b.epoch}/${epochs} ${bar} ${(100 * frac).toFixed(0).padStart(3)}%  loss ${b.runningLoss.toFixed(4)}  acc ${(100 * b.runningAccuracy).toFixed(2)}%  ` +
-        `${Math.round(b.samplesPerSec).toLocaleString("en-US")} samples/s  ETA ${eta.toFixed(1)}s`,
+      `\r\x1b[2Kepoch ${b.epoch}/${epochs} ${bar} ${(100 * frac).toFixed(0).padStart(3)}%  batch ${String(b.batch).padStart(w)}/${b.batches}  loss ${b.runningLoss.toFixed(4)}  acc ${(100 * b.runningAccuracy).toFixed(2)}%  ` +
+        `${Math.round(b.samplesPerSec).toLocaleString("en-US")} samples/s  ETA ${clock(epochLeft)}${epochs > b.epoch ? ` (run ${clock(runLeft)})` : ""}`,
     );
     this.live = true;
   }
