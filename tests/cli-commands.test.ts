@@ -64,6 +64,26 @@ describe("simdnet predict / evaluate / info (CLI)", () => {
     expect(readFileSync(out2, "utf8")).toBe(text);
   });
 
+  it("predict on a Kaggle-sized test.csv (28000 unlabelled rows): 28000 ids in row order", () => {
+    const kaggle = syntheticDigits(28_000, 17);
+    const csv = join(dir, "kaggle-test.csv");
+    const text28k = encodeDigitsCsv({ ...kaggle, labels: null });
+    expect(text28k.slice(0, 16)).toBe("pixel0,pixel1,pi"); // Kaggle's test.csv header: no label column
+    writeFileSync(csv, text28k);
+    const out = join(dir, "submission-28k.csv");
+    const r = simdnet(["predict", "--model", model, "--data", csv, "--out", out], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(out, "utf8");
+    const lines = text.split("\n");
+    expect(lines.pop()).toBe(""); // LF-terminated, no CR anywhere
+    expect(text).not.toContain("\r");
+    expect(lines).toHaveLength(28_001);
+    expect(lines[0]).toBe("ImageId,Label");
+    const { m, net } = inProcess();
+    const expected = argmaxRows(net.predictProbs(kaggle.images, kaggle.count), m.spec.outputSize);
+    for (let i = 1; i <= 28_000; i++) if (lines[i] !== `${i},${expected[i - 1]}`) expect(lines[i]).toBe(`${i},${expected[i - 1]}`);
+  });
+
   it("evaluate --json: accuracy and loss equal in-process evaluate; the confusion matrix sums to n", () => {
     const r = simdnet(["evaluate", "--model", model, "--data", labelledCsv, "--json"], dir);
     expect(r.code, r.stderr).toBe(0);
@@ -115,7 +135,7 @@ describe("simdnet predict / evaluate / info (CLI)", () => {
   });
 
   it("--help works and unknown options are errors", () => {
-    for (const cmd of ["predict", "evaluate", "info"]) {
+    for (const cmd of ["predict", "evaluate", "info", "export"]) {
       const h = simdnet([cmd, "--help"], dir);
       expect(h.code).toBe(0);
       expect(h.stdout).toContain("--model");
@@ -123,5 +143,8 @@ describe("simdnet predict / evaluate / info (CLI)", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/bogus/);
     }
+    const f = simdnet(["export", "--model", model, "--format", "onnx", "--out", join(dir, "x")], dir);
+    expect(f.code).toBe(2);
+    expect(f.stderr).toMatch(/--format.*unknown export format "onnx"; expected tfjs/);
   });
 });
