@@ -15,3 +15,5 @@ export { fit, epochOrder, stepSeed, type FitOptions, type FitResult, type EpochS
 export { Sgd, Adam, createOptimizer, clipGradNorm, OPTIMIZER_NAMES, type Optimizer, type OptimizerConfig, type OptimizerName } from "./train/optimizers.js";
 export { LrSchedule, constantSchedule, SCHEDULE_NAMES, type ScheduleConfig, type ScheduleName } from "./train/schedules.js";
 export { gradCheck, type GradCheckOptions, type GradCheckResult } from "./train/gradcheck.js";
+export { toTfjsLayers, TFJS_WEIGHTS_FILE, type TfjsModelJson, type TfjsWeightSpec } from "./export/tfjs.js";
+export { renderReport, scoreSubset, confidentMistakes, type ReportInput, type ScoredSet, type Mistake } from "./report/report.js";

@@ -35,3 +35,5 @@ export function loadModel(path: string, options: { backend?: BackendName } = {})
   }
   return Model.fromBytes(bytes, { ...options, file: path });
 }
+
+export { downloadMnist, cacheDir, mnistMirror, MNIST_SHA256, DEFAULT_MNIST_MIRROR, type DownloadOptions, type DownloadProgress } from "./data/download.js";

@@ -91,6 +91,18 @@ describe("npm package", () => {
     // the universal entry point pulls in no Node built-ins (it must load in a browser)
     for (const file of importGraph(join(pkg, "dist/index.js"))) expect(readFileSync(file, "utf8"), file).not.toMatch(/from\s*["']node:|require\(/);
 
+    // the TypeScript types resolve through package.json "exports" for a NodeNext project
+    writeFileSync(
+      join(app, "check.ts"),
+      `import { Model, toTfjsLayers, type EpochStats } from "simdnet";\nimport { loadModel, downloadMnist } from "simdnet/node";\n` +
+        `const m: Model = Model.create({ hidden: [8] });\nconst p: Float32Array = m.predict(new Uint8Array(784));\n` +
+        `const h: Promise<EpochStats[]> = m.fit({ images: new Uint8Array(784), labels: new Uint8Array(1), count: 1, inputSize: 784, source: "x" }, { epochs: 1 });\n` +
+        `const l: Model = loadModel("m.simdnet");\nconst j = toTfjsLayers(m.spec, m.getParams()).modelJson.format;\nvoid [p, h, l, j, downloadMnist];\n` +
+        `// @ts-expect-error: predict takes pixels, not a string\nm.predict("no");\n`,
+    );
+    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { module: "nodenext", moduleResolution: "nodenext", target: "es2022", strict: true, noEmit: true, types: [] }, files: ["check.ts"] }));
+    const tsc = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json"], { cwd: app, encoding: "utf8" });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
     const bin = spawnSync(join(app, "node_modules/.bin/simdnet"), ["--help"], { cwd: app, encoding: "utf8" });
     expect(bin.status, bin.stderr).toBe(0);
     expect(bin.stdout).toContain("predict");

@@ -23,13 +23,20 @@ export const DEFAULT_MNIST_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mni
 /** Give up on a connection that sends nothing for this long. */
 const STALL_MS = 30_000;
 
+// Minimal shapes instead of NodeJS.* types, so the published .d.ts needs no @types/node.
+type Env = Record<string, string | undefined>;
+interface TextSink {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
 /** $SIMDNET_CACHE, else $XDG_CACHE_HOME/simdnet, else ~/.cache/simdnet. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function cacheDir(env: Env = process.env): string {
   if (env.SIMDNET_CACHE) return env.SIMDNET_CACHE;
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "simdnet");
 }
 
-export function mnistMirror(env: NodeJS.ProcessEnv = process.env): string {
+export function mnistMirror(env: Env = process.env): string {
   const m = env.SIMDNET_MNIST_MIRROR || DEFAULT_MNIST_MIRROR;
   return m.endsWith("/") ? m : m + "/";
 }
@@ -131,7 +138,7 @@ function causeOf(e: unknown): string {
 }
 
 /** Progress on stderr (stdout may carry --json lines): a live line on a terminal, one line per file otherwise. */
-export function stderrProgress(stream: NodeJS.WriteStream = process.stderr): (p: DownloadProgress) => void {
+export function stderrProgress(stream: TextSink = process.stderr): (p: DownloadProgress) => void {
   let last = 0;
   const mb = (n: number) => (n / 1048576).toFixed(1);
   return (p) => {
