@@ -57,6 +57,22 @@ describe("train progress display", () => {
     expect(chunks.slice(1)).toEqual(["\r\x1b[2K", "done\n"]);
   });
 
+  it("never wider than the terminal (a wrapped line could not be redrawn in place)", () => {
+    const { stream, chunks } = sink(true);
+    const r = new TextReporter(stream, stream);
+    (stream as { columns?: number }).columns = 110; // the bar shrinks, everything else stays
+    r.batch(info({}), 5);
+    const narrow = chunks[0].replace("\r\x1b[2K", "");
+    expect(narrow.length).toBe(109);
+    expect(narrow).toMatch(/epoch 2\/5 █+░+  50% .* ETA 0:01 \(run 0:07\)$/);
+    expect((narrow.match(/[█░]/g) ?? []).length).toBeLessThan(24);
+    (stream as { columns?: number }).columns = 60; // too narrow even with an 8-cell bar: cut
+    r.batch(info({ batch: 844, samplesDone: 54_000 }), 5);
+    const cut = chunks[1].replace("\r\x1b[2K", "");
+    expect(cut.length).toBe(59);
+    expect(cut).toContain("epoch 2/5 ████████ 100%");
+  });
+
   it("piped (not a TTY): no progress output at all", () => {
     const { stream, chunks } = sink(false);
     new TextReporter(stream, stream).batch(info({}), 5);

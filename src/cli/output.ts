@@ -56,18 +56,22 @@ export class TextReporter implements Reporter {
     const now = performance.now();
     if (now - this.lastDraw < 100 && b.batch !== b.batches) return;
     this.lastDraw = now;
-    const width = 24;
     const frac = b.samplesDone / b.samplesTotal;
-    const fill = Math.round(frac * width);
-    const bar = "█".repeat(fill) + "░".repeat(width - fill);
     // ETAs from this epoch's training speed (evaluation time not included)
     const epochLeft = b.samplesPerSec > 0 ? (b.samplesTotal - b.samplesDone) / b.samplesPerSec : 0;
     const runLeft = epochLeft + (b.samplesPerSec > 0 ? (Math.max(0, epochs - b.epoch) * b.samplesTotal) / b.samplesPerSec : 0);
     const w = String(b.batches).length;
-    this.out.write(
-      `\r\x1b[2Kepoch ${b.epoch}/${epochs} ${bar} ${(100 * frac).toFixed(0).padStart(3)}%  batch ${String(b.batch).padStart(w)}/${b.batches}  loss ${b.runningLoss.toFixed(4)}  acc ${(100 * b.runningAccuracy).toFixed(2)}%  ` +
-        `${Math.round(b.samplesPerSec).toLocaleString("en-US")} samples/s  ETA ${clock(epochLeft)}${epochs > b.epoch ? ` (run ${clock(runLeft)})` : ""}`,
-    );
+    const head = `epoch ${b.epoch}/${epochs} `;
+    const tail =
+      ` ${(100 * frac).toFixed(0).padStart(3)}%  batch ${String(b.batch).padStart(w)}/${b.batches}  loss ${b.runningLoss.toFixed(4)}  acc ${(100 * b.runningAccuracy).toFixed(2)}%  ` +
+      `${Math.round(b.samplesPerSec).toLocaleString("en-US")} samples/s  ETA ${clock(epochLeft)}${epochs > b.epoch ? ` (run ${clock(runLeft)})` : ""}`;
+    // a line wider than the terminal wraps, and \r then redraws only its last row: the bar gives
+    // way first (down to 8 cells), then the line is cut
+    const cols = this.out.columns || 0;
+    const width = cols ? Math.max(8, Math.min(24, cols - 1 - head.length - tail.length)) : 24;
+    const fill = Math.round(frac * width);
+    const line = head + "█".repeat(fill) + "░".repeat(width - fill) + tail;
+    this.out.write(`\r\x1b[2K${cols && line.length >= cols ? line.slice(0, cols - 1) : line}`);
     this.live = true;
   }
   epoch(s: EpochStats, epochs: number): void {
