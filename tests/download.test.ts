@@ -150,6 +150,15 @@ describe("MNIST download", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("a SIMDNET_MNIST_DIR without the files is an error naming it, not a download", async () => {
+    requests.length = 0;
+    const empty = tempDir();
+    const r = await trainNoData([], { SIMDNET_MNIST_DIR: empty, SIMDNET_CACHE: tempDir(), SIMDNET_MNIST_MIRROR: mirror });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`SIMDNET_MNIST_DIR is set, but ${empty} does not hold the four MNIST IDX files`);
+    expect(requests).toEqual([]);
+  });
+
   it.skipIf(!haveData)("train without data downloads MNIST into SIMDNET_CACHE, then trains on it", async () => {
     handler = serveReal;
     const cache = tempDir();

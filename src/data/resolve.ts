@@ -28,7 +28,11 @@ export const NO_DATA_HELP = "no training data found. " + DATA_CHOICES;
 
 export function defaultDataPath(): string | null {
   const env = process.env.SIMDNET_MNIST_DIR;
-  if (env && hasMnistFiles(env)) return env;
+  if (env) {
+    // the user said where the data is: a wrong folder is an error, not a reason to download
+    if (hasMnistFiles(env)) return env;
+    throw new SimdnetError(`SIMDNET_MNIST_DIR is set, but ${env} does not hold the four MNIST IDX files (raw or .gz). ${DATA_CHOICES}`, { field: "SIMDNET_MNIST_DIR" });
+  }
   if (hasMnistFiles("data/mnist")) return "data/mnist";
   return null;
 }
