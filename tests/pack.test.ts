@@ -72,6 +72,8 @@ describe("npm package", () => {
     const pkg = join(app, "node_modules/simdnet");
     expect(existsSync(join(pkg, "src"))).toBe(false); // only dist and the README ship
     expect(existsSync(join(pkg, "dist/index.d.ts"))).toBe(true);
+    // no source maps: they would point at src/, which is not shipped
+    expect(readdirSync(join(pkg, "dist"), { recursive: true }).filter((f) => String(f).endsWith(".map"))).toEqual([]);
 
     writeFileSync(join(app, "rng-free.mjs"), RNG);
     writeFileSync(join(app, "main.mjs"), USER_SCRIPT);
