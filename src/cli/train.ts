@@ -17,6 +17,7 @@ import { JsonReporter, TextReporter, type Reporter } from "./output.js";
 import { captureCheckpoint, dataFingerprint, restoreCheckpoint, type Checkpoint } from "../train/checkpoint.js";
 import { DivergenceWatcher, type Diagnosis } from "../train/diagnostics.js";
 import { catchInterrupt, CheckpointWriter, checkOutputPaths, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
+import { renderReport } from "../report/report.js";
 
 export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist)" },
@@ -53,6 +54,7 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "seed", type: "string", value: "N", default: "1", help: "random seed: same seed, same run" },
   { name: "backend", type: "string", value: "NAME", default: "wasm", help: "wasm (SIMD kernels) or js (the TypeScript reference)" },
   { name: "out", type: "string", value: "FILE", default: "model.simdnet", help: "where to write the trained model (atomically)" },
+  { name: "report", type: "string", value: "FILE", help: "also write a self-contained HTML report (curves, confusion matrix, worst mistakes)" },
   { name: "json", type: "boolean", help: "print one JSON object per line; the last is the summary" },
   { name: "checkpoint-dir", type: "string", value: "DIR", help: "write DIR/checkpoint.simdckpt after every epoch (atomically; the previous one kept as checkpoint.prev.simdckpt)" },
   { name: "resume", type: "string", value: "FILE", help: "continue the run saved in a checkpoint (its training options are used)" },
@@ -93,6 +95,8 @@ export interface TrainConfig {
   /** The options this run was started with (stored in checkpoints; --resume re-reads them). */
   argv: string[];
   resume?: { path: string; checkpoint: Checkpoint };
+  /** Where to write the HTML report, if anywhere. */
+  report?: string;
 }
 
 export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
@@ -177,6 +181,7 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
     onDivergence: onDivergence(get("on-divergence")),
     checkpointDir: values["checkpoint-dir"] as string | undefined,
     argv,
+    report: values.report as string | undefined,
   };
 }
 
@@ -351,6 +356,16 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   });
   writeFileAtomic(cfg.out, bytes);
   reporter.info(`model written to ${cfg.out}`);
+  if (cfg.report) {
+    const evalName = data.test ? "test" : val ? "validation" : "training";
+    writeFileAtomic(cfg.report, renderReport(net, {
+      title: `simdnet ${net.layerSizes().join("-")} ${cfg.spec.activation} on ${data.path}`,
+      model: { layers: net.layerSizes(), activation: cfg.spec.activation, params: net.paramCount, backend: backend.variant },
+      config: { data: data.path, preset: cfg.preset ?? null, init: cfg.init, epochs: cfg.epochs, batch: batchSize, optimizer: optimizer.name, lr: cfg.lr, schedule: cfg.schedule.name, dropout: cfg.dropout, augment: cfg.augment?.kind ?? "none", valSplit: cfg.valSplit, seed: cfg.seed },
+      history: result.history, evalSet: data.test ? allOf(data.test) : val ?? train, evalName, samplesPerSec: summary.samplesPerSec, seconds: summary.seconds,
+    }));
+    reporter.info(`report written to ${cfg.report}`);
+  }
   return summary;
 }
 

@@ -1,0 +1,177 @@
+// The friendly face of the library: Model.create → fit → evaluate / predict → toBytes. It keeps the
+// weights as one float32 block and builds a Network (arena) per job: a training one sized for the
+// batch, optimizer state and dropout; an inference one reused by evaluate/predict. Browser-safe.
+import { createBackend } from "../backend/index.js";
+import type { Backend, BackendName } from "../backend/types.js";
+import { allOf, splitTrainVal, type Dataset, type Subset } from "../data/dataset.js";
+import { DEFAULT_AUGMENT, type AugmentKind, type AugmentOptions } from "../data/augment.js";
+import { SimdnetError } from "../errors.js";
+import { decodeModel, encodeModel, type ModelHeader } from "./format.js";
+import { argmaxRows } from "./metrics.js";
+import { Network, type EvalResult, type InitScheme } from "./network.js";
+import { checkActivation, type Activation, type ModelSpec } from "./spec.js";
+import { createOptimizer, type OptimizerName } from "../train/optimizers.js";
+import { LrSchedule, type ScheduleName } from "../train/schedules.js";
+import { fit, type BatchInfo, type EpochStats } from "../train/trainer.js";
+
+export interface CreateOptions {
+  /** Hidden layer widths (default [128]; [] is softmax regression). */
+  hidden?: number[];
+  activation?: Activation; // default "relu"
+  seed?: number; // default 1
+  init?: InitScheme; // default "he"
+  backend?: BackendName; // default "wasm"
+  inputSize?: number; // default 784
+  classes?: number; // default 10
+}
+
+export interface ModelFitOptions {
+  epochs?: number; // default 10
+  batchSize?: number; // default 64
+  lr?: number; // default 0.1 (the peak rate under a schedule)
+  optimizer?: OptimizerName; // default "sgd"
+  momentum?: number; // default 0.9 (SGD)
+  weightDecay?: number; // default 0
+  schedule?: ScheduleName; // default "cosine"
+  /** A held-out data set, or a fraction of trainData to hold out (shuffled with the seed). */
+  validation?: Dataset | number;
+  dropout?: number; // default 0
+  /** "shift" / "affine" with default ranges, or full options. */
+  augment?: AugmentKind | AugmentOptions;
+  seed?: number; // shuffles, dropout masks, augmentation; default: the model's seed
+  onEpochEnd?: (stats: EpochStats) => void | "stop";
+  onBatchEnd?: (info: BatchInfo) => void;
+}
+
+const INFERENCE_BATCH = 256;
+
+export class Model {
+  private params: Float32Array;
+  private inference: Network | null = null;
+  /** The training config and last metrics, stored in the file by toBytes. */
+  private training: Record<string, unknown> | undefined;
+  private metrics: Record<string, unknown> | undefined;
+
+  private constructor(
+    readonly spec: ModelSpec,
+    params: Float32Array,
+    readonly backendName: BackendName,
+    readonly seed: number,
+  ) {
+    this.params = params;
+  }
+
+  static create(o: CreateOptions = {}): Model {
+    const spec: ModelSpec = { inputSize: o.inputSize ?? 784, hidden: o.hidden ?? [128], outputSize: o.classes ?? 10, activation: checkActivation(o.activation ?? "relu", "activation") };
+    const seed = o.seed ?? 1;
+    const net = new Network(spec, createBackend(o.backend), 1);
+    net.init(seed, o.init ?? "he");
+    return new Model(spec, net.getParams(), o.backend ?? "wasm", seed);
+  }
+
+  /** Reads a .simdnet file's bytes (the format `toBytes` writes and `simdnet train` saves). */
+  static fromBytes(bytes: Uint8Array, options: { backend?: BackendName; file?: string } = {}): Model {
+    const { spec, params, header } = decodeModel(bytes, options.file);
+    const m = new Model(spec, params, options.backend ?? "wasm", Number(header.training?.seed ?? 1));
+    m.training = header.training;
+    m.metrics = header.metrics;
+    return m;
+  }
+
+  get paramCount(): number {
+    return this.params.length;
+  }
+
+  /** A copy of the flat parameter block (per layer: W (in, out) row-major, then b). */
+  getParams(): Float32Array {
+    return this.params.slice();
+  }
+
+  /** Trains in place; returns the per-epoch history. */
+  async fit(trainData: Dataset, o: ModelFitOptions = {}): Promise<EpochStats[]> {
+    this.checkData(trainData);
+    const epochs = o.epochs ?? 10;
+    const lr = o.lr ?? 0.1;
+    const seed = o.seed ?? this.seed;
+    let train: Subset;
+    let val: Subset | null;
+    if (typeof o.validation === "number") ({ train, val } = splitTrainVal(trainData, o.validation, seed));
+    else {
+      train = allOf(trainData);
+      val = o.validation ? (this.checkData(o.validation), allOf(o.validation)) : null;
+    }
+    const batchSize = Math.min(o.batchSize ?? 64, train.indices.length);
+    const optimizer = createOptimizer({ name: o.optimizer ?? "sgd", momentum: o.momentum ?? 0.9, nesterov: false, weightDecay: o.weightDecay ?? 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    const schedule = new LrSchedule({ name: o.schedule ?? "cosine", lr, epochs, warmupEpochs: 0, gamma: 0.1, stepSize: 5, minLr: 0, patience: 2 });
+    const augment = typeof o.augment === "string" ? (o.augment === "none" ? undefined : { ...DEFAULT_AUGMENT, kind: o.augment }) : o.augment;
+    const net = new Network(this.spec, this.backend(), batchSize, optimizer.stateSlots, o.dropout ?? 0);
+    net.setParams(this.params);
+    const result = await fit(net, train, val, { epochs, batchSize, schedule, seed, optimizer, augment, onEpochEnd: o.onEpochEnd, onBatchEnd: o.onBatchEnd });
+    this.params = net.getParams();
+    if (this.inference) this.inference.setParams(this.params);
+    const last = result.history[result.history.length - 1];
+    this.training = { epochs, batch: batchSize, lr, optimizer: optimizer.name, schedule: schedule.c.name, dropout: o.dropout ?? 0, augment: augment ?? null, seed, backend: net.backend.variant };
+    this.metrics = { valAccuracy: last?.valAccuracy ?? null, trainLoss: last?.trainLoss ?? null, samplesPerSec: last?.samplesPerSec ?? null };
+    return result.history;
+  }
+
+  /** Mean cross-entropy and accuracy on a labelled data set. */
+  evaluate(data: Dataset): EvalResult {
+    this.checkData(data);
+    if (!data.labels) throw new SimdnetError("evaluate needs a labelled data set", { file: data.source, field: "labels" });
+    return this.net().evaluate(allOf(data));
+  }
+
+  /**
+   * Class probabilities, a Float32Array of n×classes. pixels: n images of inputSize values, row-major.
+   * A Uint8Array holds raw 0..255 pixels; a Float32Array holds pixels scaled to [0, 1], which are
+   * converted to uint8 as round(x·255) clamped to 0..255 (the network always sees uint8 pixels / 255).
+   */
+  predict(pixels: Uint8Array | Float32Array, n?: number): Float32Array {
+    const D = this.spec.inputSize;
+    const count = n ?? pixels.length / D;
+    if (!Number.isInteger(count) || count < 0 || count * D > pixels.length)
+      throw new SimdnetError(`expected n images of ${D} pixels: got ${pixels.length} values${n !== undefined ? ` for n = ${n}` : ""}`, { field: "pixels" });
+    return this.net().predictProbs(toPixels(pixels, count * D), count);
+  }
+
+  /** The most probable class of each image (see predict for the input). */
+  predictClasses(pixels: Uint8Array | Float32Array, n?: number): Uint8Array {
+    return argmaxRows(this.predict(pixels, n), this.spec.outputSize);
+  }
+
+  /** The .simdnet file bytes: header (layers, training config, metrics) and float32 weights. */
+  toBytes(): Uint8Array {
+    const extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = { createdAt: new Date().toISOString() };
+    if (this.training) extra.training = this.training;
+    if (this.metrics) extra.metrics = this.metrics;
+    return encodeModel(this.spec, this.params, extra);
+  }
+
+  private backend(): Backend {
+    return createBackend(this.backendName);
+  }
+
+  private net(): Network {
+    if (!this.inference) {
+      this.inference = new Network(this.spec, this.backend(), INFERENCE_BATCH);
+      this.inference.setParams(this.params);
+    }
+    return this.inference;
+  }
+
+  private checkData(data: Dataset): void {
+    if (data.inputSize !== this.spec.inputSize)
+      throw new SimdnetError(`the model takes ${this.spec.inputSize} pixels per image, the data set has ${data.inputSize}`, { file: data.source, field: "inputSize" });
+  }
+}
+
+function toPixels(pixels: Uint8Array | Float32Array, len: number): Uint8Array {
+  if (pixels instanceof Uint8Array) return pixels.subarray(0, len);
+  const out = new Uint8Array(len);
+  for (let i = 0; i < len; i++) {
+    const v = Math.round(pixels[i] * 255);
+    out[i] = v > 255 ? 255 : v > 0 ? v : 0; // NaN → 0
+  }
+  return out;
+}
