@@ -1,7 +1,6 @@
 // Dense layer, forward and backward, built on the micro-kernels in gemm.ts.
 // Shapes in elements; pointers are byte addresses into the arena (src/model/arena.ts).
-import { pack_a4, gemm_panel4, gemm_tn_acc, transpose, colsum_acc } from "./gemm";
-import { pack_a4_u8_nonzero, gemm_panel4_rows, nonzero_columns_u8 } from "./sparse";
+import { pack_a4, pack_a4_nz_u8, gemm_panel4, gemm_panel4_gather, gemm_tn_acc, gemm_tn_acc_u8_nz, gemm_tn_acc_u8_narrow, transpose, colsum_acc } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -23,16 +22,18 @@ export function dense_forward(a: usize, z: usize, x: usize, w: usize, b: usize, 
   dense_forward_t<f32>(a, z, x, w, b, B, IN, OUT, act, scratch, 1);
 }
 
-// The first layer: x is (B, IN) u8 pixels. Each 4-row panel keeps only the columns (pixels) that
-// are non-zero in one of its rows, and the micro-kernel gathers the matching rows of w.
-// scratch: 5·IN slots (the packed panel, then the column indices)
+// The first layer: x is (B, IN) uint8 pixels, scaled by 1/255. Each 4-row panel keeps only the
+// columns that are non-zero in one of its rows (see pack_a4_nz_u8) and the GEMM gathers the
+// matching rows of w.  scratch: 5·IN16 slots, IN16 = IN rounded up to 16 (the compaction stores
+// whole 16-column blocks before it knows which columns stay): the panel, then the row offsets.
 export function dense_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, IN: i32, OUT: i32, act: i32, scratch: usize): void {
-  const idx = scratch + <usize>IN * 16;
+  const panel = scratch;
+  const koff = scratch + <usize>((IN + 15) & ~15) * 16;
   for (let i0 = 0; i0 < B; i0 += 4) {
     const rows = min(4, B - i0);
-    const kc = pack_a4_u8_nonzero(scratch, idx, x, IN, i0, rows, IN, INV_255);
+    const cnt = pack_a4_nz_u8(panel, koff, x, IN, i0, rows, IN, INV_255, OUT * 4);
     const zr = z + <usize>i0 * <usize>OUT * 4;
-    gemm_panel4_rows(zr, OUT, scratch, idx, kc, w, OUT, OUT, rows, b);
+    gemm_panel4_gather(zr, OUT, panel, koff, w, OUT, cnt, OUT, rows, b);
     act_rows(a + <usize>i0 * <usize>OUT * 4, zr, rows, OUT, OUT, act);
   }
 }
@@ -42,9 +43,14 @@ export function dense_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usiz
 // dz: (B, OUT), x, z_prev, dz_prev: (B, IN), w, dw: (IN, OUT), db: (OUT)
 // scratch: OUT·IN + 4·OUT f32 (wᵀ, then one packed panel of dz)
 export function dense_backward(dz_prev: usize, dw: usize, db: usize, dz: usize, x: usize, z_prev: usize, w: usize, B: i32, IN: i32, OUT: i32, act_prev: i32, scratch: usize): void {
-  gemm_tn_acc<f32>(dw, x, IN, dz, OUT, B, IN, OUT, 1, 0);
+  gemm_tn_acc<f32>(dw, x, IN, dz, OUT, B, IN, OUT, 1);
   colsum_acc(db, dz, B, OUT);
-  if (dz_prev == 0) return;
+  if (dz_prev != 0) dense_backward_dx(dz_prev, dz, x, z_prev, w, B, IN, OUT, act_prev, scratch);
+}
+
+// The input-gradient half of dense_backward (exported on its own for the benchmark).
+// Overwrites dz_prev = (dz·wᵀ) ⊙ act_prev'(z_prev).  Shapes and scratch as in dense_backward.
+export function dense_backward_dx(dz_prev: usize, dz: usize, x: usize, z_prev: usize, w: usize, B: i32, IN: i32, OUT: i32, act_prev: i32, scratch: usize): void {
   const wt = scratch;
   const panel = scratch + <usize>OUT * <usize>IN * 4;
   transpose(wt, w, IN, OUT);
@@ -59,9 +65,11 @@ export function dense_backward(dz_prev: usize, dw: usize, db: usize, dz: usize, 
 
 // Backward of the first layer, whose input is the uint8 batch: no input gradient.
 // Accumulates: dw += (x/255)ᵀ·dz, db += Σ_rows dz.   x: (B, IN) u8, dz: (B, OUT), dw: (IN, OUT)
-// Pixels that are zero across the whole batch (a digit's border) are skipped. scratch: IN bytes.
+// Zero pixels are skipped (gemm_tn_acc_u8_nz); 1/255 is applied once per output, not per pixel.
+// Narrow layers (OUT ≤ 10) use a tile vectorised along IN (gemm_tn_acc_u8_narrow).
+// scratch is not needed by these tiles; it stays in the signature for the ABI's sake.
 export function dense_backward_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, IN: i32, OUT: i32, scratch: usize): void {
-  nonzero_columns_u8(scratch, x, B, IN);
-  gemm_tn_acc<u8>(dw, x, IN, dz, OUT, B, IN, OUT, INV_255, scratch);
+  if (OUT <= 10) gemm_tn_acc_u8_narrow(dw, x, IN, dz, OUT, B, IN, OUT, INV_255);
+  else gemm_tn_acc_u8_nz(dw, x, IN, dz, OUT, B, IN, OUT, INV_255);
   colsum_acc(db, dz, B, OUT);
 }

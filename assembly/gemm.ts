@@ -16,33 +16,174 @@
 
 // Packs rows [i0, i0+rows) of A (row stride lda elements of T) into a panel P(K, 4):
 // P[k*4 + r] = scale * A[i0+r][k]; rows ≥ `rows` are zero so the micro-kernel never branches.
+// f32 rows go through 4×4 SIMD transposes; other element types (and K tails) pack scalar.
 export function pack_a4<T>(p: usize, a: usize, lda: i32, i0: i32, rows: i32, K: i32, scale: f32): void {
   const esz = <usize>sizeof<T>();
+  let k0 = 0;
+  if (isFloat<T>() && sizeof<T>() == 4 && rows == 4) {
+    const r0 = a + <usize>i0 * <usize>lda * 4;
+    const ld = <usize>lda * 4;
+    const vs = f32x4.splat(scale);
+    for (; k0 + 4 <= K; k0 += 4) {
+      const o = <usize>k0 * 4;
+      transpose4_store(p + <usize>k0 * 16, f32x4.mul(v128.load(r0 + o), vs), f32x4.mul(v128.load(r0 + ld + o), vs),
+        f32x4.mul(v128.load(r0 + ld * 2 + o), vs), f32x4.mul(v128.load(r0 + ld * 3 + o), vs));
+    }
+  }
   for (let r = 0; r < 4; r++) {
     const dst = p + <usize>r * 4;
     if (r < rows) {
       const src = a + <usize>(i0 + r) * <usize>lda * esz;
-      for (let k = 0; k < K; k++) store<f32>(dst + <usize>k * 16, <f32>load<T>(src + <usize>k * esz) * scale);
+      for (let k = k0; k < K; k++) store<f32>(dst + <usize>k * 16, <f32>load<T>(src + <usize>k * esz) * scale);
     } else {
-      for (let k = 0; k < K; k++) store<f32>(dst + <usize>k * 16, 0);
+      for (let k = k0; k < K; k++) store<f32>(dst + <usize>k * 16, 0);
     }
   }
+}
+
+// C(rows ≤ 4, 9..12 columns) = bias + Pᵀ·Bm as two passes of a 2×12 tile (6 accumulators, the
+// three b vectors and a splat stay in registers; a 4×12 tile needs 16 and V8 spills).
+@inline function panel4x12(c: usize, ldc4: usize, p: usize, koff: usize, bj: usize, ldb4: usize, K: i32, ncols: i32, rows: i32, bias: usize, gather: bool): void {
+  panel2x12(c, ldc4, p, koff, bj, ldb4, K, ncols, bias, gather, rows > 1);
+  if (rows > 2) panel2x12(c + ldc4 * 2, ldc4, p + 8, koff, bj, ldb4, K, ncols, bias, gather, rows > 3);
+}
+
+// Two rows of the panel (panel offsets 0 and 4 from p) × 12 columns: 6 accumulators.
+@inline function panel2x12(c: usize, ldc4: usize, p: usize, koff: usize, bj: usize, ldb4: usize, K: i32, ncols: i32, bias: usize, gather: bool, second: bool): void {
+  let c00 = f32x4.splat(0), c01 = c00, c02 = c00;
+  if (bias) { c00 = v128.load(bias); c01 = v128.load(bias, 16); c02 = v128.load(bias, 32); }
+  let c10 = c00, c11 = c01, c12 = c02;
+  let pp = p;
+  let bk = bj;
+  let kp = koff;
+  for (let k = 0; k < K; k++) {
+    const bp = gather ? bj + <usize>load<i32>(kp) : bk;
+    const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32);
+    let a = v128.load32_splat(pp);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1)); c02 = f32x4.add(c02, f32x4.mul(a, b2));
+    a = v128.load32_splat(pp, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1)); c12 = f32x4.add(c12, f32x4.mul(a, b2));
+    pp += 16; bk += ldb4; kp += 4;
+  }
+  store_row12(c, c00, c01, c02, ncols);
+  if (second) store_row12(c + ldc4, c10, c11, c12, ncols);
+}
+
+@inline function store_row12(p: usize, v0: v128, v1: v128, v2: v128, ncols: i32): void {
+  v128.store(p, v0);
+  v128.store(p, v1, 16);
+  store_cols(p + 32, v2, ncols - 8);
+}
+
+// Stores the 4×4 transpose of rows (r0..r3) at p: p[c*4 + r] = r_r[c].
+@inline function transpose4_store(p: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7); // c2 d2 c3 d3
+  v128.store(p, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(p, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+  v128.store(p, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+  v128.store(p, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+}
+
+// The four f32x4 of 16 uint8 lanes (values < 256, so the signed convert is exact and cheap:
+// V8 has no single x64 instruction for the unsigned one).
+@inline function u8x16_lo_lo(v: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v))); }
+@inline function u8x16_lo_hi(v: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(i16x8.extend_low_i8x16_u(v))); }
+@inline function u8x16_hi_lo(v: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_high_i8x16_u(v))); }
+@inline function u8x16_hi_hi(v: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(i16x8.extend_high_i8x16_u(v))); }
+
+// Keeps column c of a 16-column block when bit c of m is set: stores it at entry cnt of the
+// compact panel (and the byte offset of row k of B in koff) unconditionally, then advances cnt
+// only if kept. Branch-free: whether a pixel is zero is not predictable.
+@inline function keep_col(p: usize, koff: usize, cnt: i32, v: v128, off: i32, m: i32, c: i32): i32 {
+  v128.store(p + <usize>cnt * 16, v);
+  store<i32>(koff + <usize>cnt * 4, off);
+  return cnt + ((m >>> c) & 1);
+}
+
+// Transposes one 4-column group of the 4 widened rows and keeps its non-zero columns.
+@inline function keep_group(p: usize, koff: usize, cnt: i32, r0: v128, r1: v128, r2: v128, r3: v128, vs: v128, off0: i32, ldb4: i32, m: i32, c0: i32): i32 {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  cnt = keep_col(p, koff, cnt, f32x4.mul(v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), vs), off0, m, c0);
+  cnt = keep_col(p, koff, cnt, f32x4.mul(v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), vs), off0 + ldb4, m, c0 + 1);
+  cnt = keep_col(p, koff, cnt, f32x4.mul(v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), vs), off0 + ldb4 * 2, m, c0 + 2);
+  cnt = keep_col(p, koff, cnt, f32x4.mul(v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), vs), off0 + ldb4 * 3, m, c0 + 3);
+  return cnt;
+}
+
+// Packs rows [i0, i0+rows) of uint8 A (row stride lda) into a compact panel of the columns that
+// are non-zero in at least one of those rows: P(cnt, 4) with P[kk*4 + r] = scale·A[i0+r][k_kk], and
+// koff[kk] = k_kk·ldb4, the byte offset of row k_kk of the GEMM's right operand. Returns cnt.
+// Dropping a column is exact: it would add 0·w. MNIST digits are ~80% zero pixels, and 4 digits
+// share most of their background, so a panel keeps roughly 40% of the 784 columns.
+// 16 columns at a time: 4 row loads, widen to f32, 4×4 transposes, branch-free compaction.
+export function pack_a4_nz_u8(p: usize, koff: usize, a: usize, lda: i32, i0: i32, rows: i32, K: i32, scale: f32, ldb4: i32): i32 {
+  const vs = f32x4.splat(scale);
+  const zero = i8x16.splat(0);
+  const r0p = a + <usize>i0 * <usize>lda;
+  const ld = <usize>lda;
+  let cnt = 0;
+  for (let k0 = 0; k0 < K; k0 += 16) {
+    // rows past `rows` read as zero; lanes past K are masked (their bytes belong to the next row)
+    const o = <usize>k0;
+    let x0 = v128.load(r0p + o);
+    let x1 = rows > 1 ? v128.load(r0p + ld + o) : zero;
+    let x2 = rows > 2 ? v128.load(r0p + ld * 2 + o) : zero;
+    let x3 = rows > 3 ? v128.load(r0p + ld * 3 + o) : zero;
+    if (K - k0 < 16) {
+      const valid = i8x16.lt_u(i8x16(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), i8x16.splat(<i8>(K - k0)));
+      x0 = v128.and(x0, valid); x1 = v128.and(x1, valid); x2 = v128.and(x2, valid); x3 = v128.and(x3, valid);
+    }
+    const any = v128.or(v128.or(x0, x1), v128.or(x2, x3));
+    const m = i8x16.bitmask(i8x16.ne(any, zero));
+    if (m == 0) continue; // the image border: a whole block of background
+    const off = k0 * ldb4;
+    if (m & 0x000f) cnt = keep_group(p, koff, cnt, u8x16_lo_lo(x0), u8x16_lo_lo(x1), u8x16_lo_lo(x2), u8x16_lo_lo(x3), vs, off, ldb4, m, 0);
+    if (m & 0x00f0) cnt = keep_group(p, koff, cnt, u8x16_lo_hi(x0), u8x16_lo_hi(x1), u8x16_lo_hi(x2), u8x16_lo_hi(x3), vs, off + ldb4 * 4, ldb4, m, 4);
+    if (m & 0x0f00) cnt = keep_group(p, koff, cnt, u8x16_hi_lo(x0), u8x16_hi_lo(x1), u8x16_hi_lo(x2), u8x16_hi_lo(x3), vs, off + ldb4 * 8, ldb4, m, 8);
+    if (m & 0xf000) cnt = keep_group(p, koff, cnt, u8x16_hi_hi(x0), u8x16_hi_hi(x1), u8x16_hi_hi(x2), u8x16_hi_hi(x3), vs, off + ldb4 * 12, ldb4, m, 12);
+  }
+  return cnt;
 }
 
 // C(rows ≤ 4, N) = bias + P(K, 4)ᵀ · Bm(K, N).  C row stride ldc, Bm row stride ldb; bias may be 0.
 // 4×8 output tile: 8 v128 accumulators (V8 spills past ~12 live vectors).
 export function gemm_panel4(c: usize, ldc: i32, p: usize, bm: usize, ldb: i32, K: i32, N: i32, rows: i32, bias: usize): void {
+  panel4(c, ldc, p, 0, bm, ldb, K, N, rows, bias, false);
+}
+
+// The same over a compact panel: entry kk of P multiplies row koff[kk]/(4·ldb) of Bm (see pack_a4_nz_u8).
+export function gemm_panel4_gather(c: usize, ldc: i32, p: usize, koff: usize, bm: usize, ldb: i32, cnt: i32, N: i32, rows: i32, bias: usize): void {
+  panel4(c, ldc, p, koff, bm, ldb, cnt, N, rows, bias, true);
+}
+
+// `gather` is a constant at both (inlined) call sites, so each gets its own branch-free loop.
+@inline function panel4(c: usize, ldc: i32, p: usize, koff: usize, bm: usize, ldb: i32, K: i32, N: i32, rows: i32, bias: usize, gather: bool): void {
   const ldb4 = <usize>ldb * 4;
   const ldc4 = <usize>ldc * 4;
   for (let j = 0; j < N; j += 8) {
+    if (N - j > 8 && N - j <= 12) {
+      // last 9..12 columns (N = 10 for the digit classes): one 4×12 tile instead of 4×8 + a
+      // latency-bound 4-column tail
+      panel4x12(c + <usize>j * 4, ldc4, p, koff, bm + <usize>j * 4, ldb4, K, N - j, rows, bias ? bias + <usize>j * 4 : 0, gather);
+      break;
+    }
     const ncols = min(8, N - j);
     let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
     if (bias) { c00 = v128.load(bias + <usize>j * 4); c01 = v128.load(bias + <usize>j * 4, 16); }
     let c10 = c00, c11 = c01, c20 = c00, c21 = c01, c30 = c00, c31 = c01;
-    let bp = bm + <usize>j * 4;
+    const bj = bm + <usize>j * 4;
     let pp = p;
+    let bk = bj; // row k of Bm when dense (pointer bumps: V8 keeps a multiply in the loop otherwise)
+    let kp = koff;
     if (ncols > 4) {
       for (let k = 0; k < K; k++) {
+        const bp = gather ? bj + <usize>load<i32>(kp) : bk;
         const b0 = v128.load(bp);
         const b1 = v128.load(bp, 16);
         let a = v128.load32_splat(pp);
@@ -53,15 +194,15 @@ export function gemm_panel4(c: usize, ldc: i32, p: usize, bm: usize, ldb: i32, K
         c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
         a = v128.load32_splat(pp, 12);
         c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
-        bp += ldb4; pp += 16;
+        pp += 16; bk += ldb4; kp += 4;
       }
     } else {
       // 4-column tail: split K in two interleaved chains to keep more adds in flight
       let d0 = f32x4.splat(0), d1 = d0, d2 = d0, d3 = d0;
       let k = 0;
       for (; k + 2 <= K; k += 2) {
-        const b0 = v128.load(bp);
-        const b1 = v128.load(bp + ldb4);
+        const b0 = v128.load(gather ? bj + <usize>load<i32>(kp) : bk);
+        const b1 = v128.load(gather ? bj + <usize>load<i32>(kp, 4) : bk + ldb4);
         c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
         c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
         c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
@@ -70,10 +211,10 @@ export function gemm_panel4(c: usize, ldc: i32, p: usize, bm: usize, ldb: i32, K
         d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(pp, 20), b1));
         d2 = f32x4.add(d2, f32x4.mul(v128.load32_splat(pp, 24), b1));
         d3 = f32x4.add(d3, f32x4.mul(v128.load32_splat(pp, 28), b1));
-        bp += ldb4 * 2; pp += 32;
+        pp += 32; bk += ldb4 * 2; kp += 8;
       }
       if (k < K) {
-        const b0 = v128.load(bp);
+        const b0 = v128.load(gather ? bj + <usize>load<i32>(kp) : bk);
         c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
         c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
         c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
@@ -91,16 +232,13 @@ export function gemm_panel4(c: usize, ldc: i32, p: usize, bm: usize, ldb: i32, K
 
 // C(K, N) += scale · A(M, K)ᵀ · Bm(M, N); A has elements of T (f32 or u8) and row stride lda,
 // Bm row stride ldb, C row stride N. Aᵀ is read in place: 2×16 output tile, 8 accumulators.
-// When nz ≠ 0 it holds a byte per column k of A, zero where the whole column is zero: those rows
-// of C receive nothing and are skipped.
-export function gemm_tn_acc<T>(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32, nz: usize): void {
+export function gemm_tn_acc<T>(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
   const esz = <usize>sizeof<T>();
   const lda_b = <usize>lda * esz;
   const ldb4 = <usize>ldb * 4;
   const vscale = f32x4.splat(scale);
   for (let k = 0; k < K; k += 2) {
     const two = k + 1 < K;
-    if (nz && load<u8>(nz + <usize>k) == 0 && (!two || load<u8>(nz + <usize>k + 1) == 0)) continue;
     const k1 = two ? k + 1 : k; // an odd last row reads row k twice and stores it once
     const c0 = c + <usize>k * <usize>N * 4;
     const c1 = c0 + <usize>N * 4;
@@ -186,4 +324,149 @@ export function colsum_acc(db: usize, dz: usize, M: i32, N: i32): void {
     for (let i = 0; i < M; i++) s += load<f32>(dz + (<usize>i * <usize>N + <usize>j) * 4);
     store<f32>(db + <usize>j * 4, load<f32>(db + <usize>j * 4) + s);
   }
+}
+
+// Row lists for gemm_tn_acc_u8_nz: one 16-byte entry per batch row, in static data (kernels
+// take no scratch pointer here; a second thread would need its own copy).
+const TN_CHUNK: i32 = 256;
+const tn_list: usize = memory.data(TN_CHUNK * 16, 16);
+
+// C(K, N) += scale · A(M, K)ᵀ · Bm(M, N) for uint8 A (row stride lda), skipping zeros: for each
+// pair of columns k, k+1 of A, a chunk of rows is first compacted to the rows where either is
+// non-zero (entry: byte offset of row i of Bm, A[i][k], A[i][k+1]), then a 2×16 tile runs over
+// that list. Exact: a skipped row would add 0·b. MNIST pixel pairs are non-zero in ~25% of rows.
+export function gemm_tn_acc_u8_nz(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
+  const ldb4 = ldb * 4;
+  const vscale = f32x4.splat(scale);
+  for (let i0 = 0; i0 < M; i0 += TN_CHUNK) {
+    const rows = min(TN_CHUNK, M - i0);
+    for (let k = 0; k < K; k += 2) {
+      const two = k + 1 < K;
+      // compact the chunk's rows (branch-free: store always, advance when kept)
+      let cnt = 0;
+      let ap = a + <usize>i0 * <usize>lda + <usize>k;
+      let off = i0 * ldb4;
+      for (let i = 0; i < rows; i++) {
+        const v0 = <i32>load<u8>(ap);
+        const v1 = two ? <i32>load<u8>(ap, 1) : 0;
+        const e = tn_list + <usize>cnt * 16;
+        store<i32>(e, off);
+        store<f32>(e, <f32>v0, 4);
+        store<f32>(e, <f32>v1, 8);
+        cnt += i32((v0 | v1) != 0);
+        ap += <usize>lda; off += ldb4;
+      }
+      if (cnt == 0) continue;
+      const c0 = c + <usize>k * <usize>N * 4;
+      const c1 = c0 + <usize>N * 4;
+      for (let j = 0; j < N; j += 16) {
+        const ncols = min(16, N - j);
+        let s00 = f32x4.splat(0), s01 = s00, s02 = s00, s03 = s00;
+        let s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        const bj = bm + <usize>j * 4;
+        let e = tn_list;
+        const end = tn_list + <usize>cnt * 16;
+        if (ncols > 8) {
+          for (; e < end; e += 16) {
+            const bp = bj + <usize>load<i32>(e);
+            const x0 = v128.load32_splat(e, 4);
+            const x1 = v128.load32_splat(e, 8);
+            const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
+            s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+            s02 = f32x4.add(s02, f32x4.mul(x0, b2)); s03 = f32x4.add(s03, f32x4.mul(x0, b3));
+            s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+            s12 = f32x4.add(s12, f32x4.mul(x1, b2)); s13 = f32x4.add(s13, f32x4.mul(x1, b3));
+          }
+        } else {
+          for (; e < end; e += 16) {
+            const bp = bj + <usize>load<i32>(e);
+            const x0 = v128.load32_splat(e, 4);
+            const x1 = v128.load32_splat(e, 8);
+            const b0 = v128.load(bp), b1 = v128.load(bp, 16);
+            s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
+            s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+          }
+        }
+        acc_row16(c0 + <usize>j * 4, s00, s01, s02, s03, vscale, ncols);
+        if (two) acc_row16(c1 + <usize>j * 4, s10, s11, s12, s13, vscale, ncols);
+      }
+    }
+  }
+}
+
+const NARROW_CHUNK: i32 = 128; // rows per pass: the 128 cache lines a column block touches stay in L1 for the next 7 blocks
+const narrow_list: usize = memory.data(NARROW_CHUNK * 16, 16);
+
+// C(K, N) += scale · A(M, K)ᵀ · Bm(M, N) for uint8 A and a narrow N (the seed network's 10
+// classes), vectorised along K instead: a tile of 8 columns of A (two f32x4 along k) × 5 columns
+// of Bm, 10 accumulators, no wasted lanes. Per 8-column block and chunk of rows, the rows whose 8
+// bytes are all zero are dropped first (branch-free compaction into a list of (8 bytes, offset
+// of the row of Bm)); MNIST keeps about a third. The accumulators hold Cᵀ and are added into C
+// once per block and chunk.
+export function gemm_tn_acc_u8_narrow(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
+  const ldb4 = ldb * 4;
+  for (let i0 = 0; i0 < M; i0 += NARROW_CHUNK) {
+    const rows = min(NARROW_CHUNK, M - i0);
+    const a0 = a + <usize>i0 * <usize>lda;
+    const b0 = bm + <usize>i0 * <usize>ldb4;
+    for (let k0 = 0; k0 < K; k0 += 8) {
+      const nk = min(8, K - k0);
+      // bytes past K belong to the next row: keep only the low nk bytes
+      const keep: u64 = nk == 8 ? <u64>-1 : (<u64>1 << <u64>(8 * nk)) - 1;
+      let cnt = 0;
+      let ap = a0 + <usize>k0;
+      let off = 0;
+      for (let i = 0; i < rows; i++) {
+        const xb = load<u64>(ap) & keep;
+        const e = narrow_list + <usize>cnt * 16;
+        store<u64>(e, xb);
+        store<i32>(e, off, 8);
+        cnt += i32(xb != 0);
+        ap += <usize>lda; off += ldb4;
+      }
+      if (cnt == 0) continue;
+      const end = narrow_list + <usize>cnt * 16;
+      for (let j0 = 0; j0 < N; j0 += 5) {
+        let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00, s40 = s00, s41 = s00;
+        const bj = b0 + <usize>j0 * 4;
+        for (let e = narrow_list; e < end; e += 16) {
+          const x16 = i16x8.extend_low_i8x16_u(v128.load64_zero(e));
+          const x0 = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(x16));
+          const x1 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(x16));
+          const bp = bj + <usize>load<i32>(e, 8);
+          let d = v128.load32_splat(bp);
+          s00 = f32x4.add(s00, f32x4.mul(x0, d)); s01 = f32x4.add(s01, f32x4.mul(x1, d));
+          d = v128.load32_splat(bp, 4);
+          s10 = f32x4.add(s10, f32x4.mul(x0, d)); s11 = f32x4.add(s11, f32x4.mul(x1, d));
+          d = v128.load32_splat(bp, 8);
+          s20 = f32x4.add(s20, f32x4.mul(x0, d)); s21 = f32x4.add(s21, f32x4.mul(x1, d));
+          d = v128.load32_splat(bp, 12);
+          s30 = f32x4.add(s30, f32x4.mul(x0, d)); s31 = f32x4.add(s31, f32x4.mul(x1, d));
+          d = v128.load32_splat(bp, 16);
+          s40 = f32x4.add(s40, f32x4.mul(x0, d)); s41 = f32x4.add(s41, f32x4.mul(x1, d));
+        }
+        // columns j0+jj ≥ N read the next row of Bm: computed, never stored
+        const nj = min(5, N - j0);
+        acc_col8(c, N, k0, j0, s00, s01, scale, nk);
+        if (nj > 1) acc_col8(c, N, k0, j0 + 1, s10, s11, scale, nk);
+        if (nj > 2) acc_col8(c, N, k0, j0 + 2, s20, s21, scale, nk);
+        if (nj > 3) acc_col8(c, N, k0, j0 + 3, s30, s31, scale, nk);
+        if (nj > 4) acc_col8(c, N, k0, j0 + 4, s40, s41, scale, nk);
+      }
+    }
+  }
+}
+
+// C[k0 + l][j] += scale · (v0 ‖ v1)[l] for l < nk (C row stride N).
+@inline function acc_col8(c: usize, N: i32, k0: i32, j: i32, v0: v128, v1: v128, scale: f32, nk: i32): void {
+  const p = c + (<usize>k0 * <usize>N + <usize>j) * 4;
+  const st = <usize>N * 4;
+  store<f32>(p, load<f32>(p) + scale * f32x4.extract_lane(v0, 0));
+  if (nk > 1) store<f32>(p + st, load<f32>(p + st) + scale * f32x4.extract_lane(v0, 1));
+  if (nk > 2) store<f32>(p + st * 2, load<f32>(p + st * 2) + scale * f32x4.extract_lane(v0, 2));
+  if (nk > 3) store<f32>(p + st * 3, load<f32>(p + st * 3) + scale * f32x4.extract_lane(v0, 3));
+  if (nk > 4) store<f32>(p + st * 4, load<f32>(p + st * 4) + scale * f32x4.extract_lane(v1, 0));
+  if (nk > 5) store<f32>(p + st * 5, load<f32>(p + st * 5) + scale * f32x4.extract_lane(v1, 1));
+  if (nk > 6) store<f32>(p + st * 6, load<f32>(p + st * 6) + scale * f32x4.extract_lane(v1, 2));
+  if (nk > 7) store<f32>(p + st * 7, load<f32>(p + st * 7) + scale * f32x4.extract_lane(v1, 3));
 }

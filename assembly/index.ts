@@ -1,6 +1,6 @@
 // The wasm ABI: pure functions over byte addresses and sizes. JS owns the memory layout;
 // nothing here allocates (built with the stub runtime).
-export { dense_forward, dense_forward_u8, dense_backward, dense_backward_u8 } from "./dense";
+export { dense_forward, dense_forward_u8, dense_backward, dense_backward_u8, dense_backward_dx } from "./dense";
 export { dense_forward_naive, dense_forward_u8_naive, dense_backward_naive, dense_backward_u8_naive } from "./naive";
 export { softmax_xent, count_correct } from "./softmax_xent";
 export { sgd_step, sgd_momentum_step, adam_step, sum_squares, scale_inplace, fill_zero } from "./optim";

@@ -6,6 +6,7 @@ import { JsBackend } from "../src/backend/js.js";
 import type { Backend } from "../src/backend/types.js";
 import { NONE } from "../src/backend/types.js";
 import { Rng } from "../src/rng.js";
+import { layerScratchSlots } from "../src/model/arena.js";
 import { quick, log, median } from "./common.js";
 
 /** Single-core f32x4 mul+add GFLOP/s (assembly/probe.ts): median of timed runs after a warm-up. */
@@ -42,7 +43,7 @@ function layerArena(be: Backend, s: Shape) {
     at += Math.ceil(n / 16) * 16;
     return p;
   };
-  const r = { x: take(B * IN), xu8: take(Math.ceil((B * IN) / 4)), w: take(IN * OUT), b: take(OUT), z: take(B * OUT), dz: take(B * OUT), dx: take(B * IN), zp: take(B * IN), dw: take(IN * OUT), db: take(OUT), scratch: take(IN * OUT + 4 * Math.max(IN, OUT)) };
+  const r = { x: take(B * IN), xu8: take(Math.ceil((B * IN) / 4)), w: take(IN * OUT), b: take(OUT), z: take(B * OUT), dz: take(B * OUT), dx: take(B * IN), zp: take(B * IN), dw: take(IN * OUT), db: take(OUT), scratch: take(layerScratchSlots(IN, OUT)) };
   be.allocate(at + 16);
   const rng = new Rng(B + IN + OUT);
   const f = be.floats();

@@ -11,22 +11,22 @@ import { exportCommand } from "./export.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
-  gradcheck: gradcheckCommand,
   predict: predictCommand,
   evaluate: evaluateCommand,
   info: infoCommand,
   export: exportCommand,
+  gradcheck: gradcheckCommand,
 };
 
 const USAGE = `Usage: simdnet <command> [options]
 
 Commands:
   train      train an MLP on MNIST or a Kaggle CSV (simdnet train --help)
-  gradcheck  check the gradients of an architecture by finite differences (simdnet gradcheck --help)
   predict    write a Kaggle submission (ImageId,Label) for a CSV or the MNIST test set
   evaluate   accuracy, loss, per-class precision/recall and confusion matrix on labelled data
   info       print a model file's header: layers, params, training config, metrics
   export     write a TensorFlow.js Layers model (model.json + weights.bin)
+  gradcheck  check the gradients of an architecture by finite differences (simdnet gradcheck --help)
 
 Run 'simdnet <command> --help' for the options of a command.`;
 

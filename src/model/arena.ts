@@ -48,6 +48,12 @@ export interface ArenaLayout {
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
+/** Kernel scratch one layer needs, in slots. */
+export function layerScratchSlots(inSize: number, outSize: number): number {
+  const in16 = Math.ceil(inSize / 16) * 16; // the uint8 panel compaction stores whole 16-column blocks
+  return Math.max(5 * in16, inSize * outSize + 4 * outSize);
+}
+
 export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0, dropoutMasks = false): ArenaLayout {
   if (!Number.isInteger(batchCapacity) || batchCapacity < 1) throw new RangeError(`batchCapacity ${batchCapacity}`);
   const sizes = layerSizes(spec);
@@ -101,9 +107,7 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
   const labels = take(B);
   const probs = take(B * spec.outputSize);
   let scratchSlots = 0;
-  // forward: a packed 4-row panel (4·in) plus, for the uint8 first layer, its column indices (in);
-  // backward: wᵀ (in·out) plus a packed panel of dz (4·out)
-  for (const L of layers) scratchSlots = Math.max(scratchSlots, 5 * L.inSize, L.inSize * L.outSize + 4 * L.outSize);
+  for (const L of layers) scratchSlots = Math.max(scratchSlots, layerScratchSlots(L.inSize, L.outSize));
   const scratch = take(scratchSlots);
   const totalSlots = cursor + TAIL_PAD;
   return { spec, batchCapacity: B, paramCount, params, grads, optState, optimizerSlots, layers, x, labels, probs, scratch, scratchSlots, totalSlots };

@@ -1,0 +1,132 @@
+// Parity of the fast wasm kernels against the TypeScript backend (f32) and the wasm naive twins,
+// on odd shapes that exercise every tile tail, for every activation code. Inputs of the uint8
+// layer are digit-like (mostly exact zeros) so the zero-skipping paths are covered, and dw/db
+// start non-zero because the backward kernels accumulate.
+import { describe, expect, it } from "vitest";
+import { JsBackend, WasmBackend, NONE, type Backend } from "../src/backend/index.js";
+import { layerScratchSlots } from "../src/model/arena.js";
+import { Rng } from "../src/rng.js";
+import { actForward } from "../src/backend/activations.js";
+
+const BATCHES = [1, 3, 5, 17];
+const INS = [1, 3, 37, 784];
+const OUTS = [1, 2, 5, 10, 13, 31, 128];
+const ACTS = [0, 1, 2, 3, 4, 5];
+
+interface Case { B: number; IN: number; OUT: number }
+
+// One layer's regions, in slots, each 16-slot aligned, with tail padding (as in the arena).
+function layout({ B, IN, OUT }: Case) {
+  let at = 0;
+  const take = (n: number) => { const o = at; at = Math.ceil((at + n) / 16) * 16; return o; };
+  const r = {
+    w: take(IN * OUT), b: take(OUT), dw: take(IN * OUT), db: take(OUT),
+    x: take(B * IN), xu8: take(Math.ceil((B * IN) / 4)), zPrev: take(B * IN), dzPrev: take(B * IN),
+    z: take(B * OUT), a: take(B * OUT), dz: take(B * OUT),
+    scratch: take(layerScratchSlots(IN, OUT)), total: 0,
+  };
+  r.total = at + 16;
+  return r;
+}
+
+type Inputs = { w: Float32Array; b: Float32Array; dw: Float32Array; db: Float32Array; zPrev: Float32Array; xu8: Uint8Array; dz: Float32Array };
+
+function inputs({ B, IN, OUT }: Case, seed: number): Inputs {
+  const rng = new Rng(seed);
+  const f = (n: number, s: number) => Float32Array.from({ length: n }, () => s * rng.normal());
+  const xu8 = new Uint8Array(B * IN);
+  for (let i = 0; i < xu8.length; i++) xu8[i] = rng.next() < 0.7 ? 0 : rng.next() < 0.5 ? 255 : Math.floor(rng.next() * 256);
+  return { w: f(IN * OUT, 1 / Math.sqrt(IN)), b: f(OUT, 0.1), dw: f(IN * OUT, 0.01), db: f(OUT, 0.01), zPrev: f(B * IN, 1), xu8, dz: f(B * OUT, 0.1) };
+}
+
+// Runs all four kernels on one backend; returns every output region.
+function run(be: Backend, c: Case, act: number, inp: Inputs) {
+  const { B, IN, OUT } = c;
+  const L = layout(c);
+  be.allocate(L.total);
+  const f = be.floats();
+  f.fill(0);
+  f.set(inp.w, L.w); f.set(inp.b, L.b); f.set(inp.zPrev, L.zPrev); f.set(inp.dz, L.dz);
+  be.bytes(L.xu8, B * IN).set(inp.xu8);
+  // x = act(zPrev), computed by the JS formulas so every backend sees the same x
+  const xs = new Float32Array(B * IN);
+  actJsApply(xs, inp.zPrev, act);
+  f.set(xs, L.x);
+  const out: Record<string, Float32Array> = {};
+  const grab = (name: string, at: number, n: number) => (out[name] = Float32Array.from(be.floats().subarray(at, at + n)));
+
+  be.denseForward(L.a, L.z, L.x, L.w, L.b, B, IN, OUT, act, L.scratch);
+  grab("fwd.z", L.z, B * OUT); grab("fwd.a", L.a, B * OUT);
+  be.denseForwardU8(L.a, L.z, L.xu8, L.w, L.b, B, IN, OUT, act, L.scratch);
+  grab("fwdU8.z", L.z, B * OUT); grab("fwdU8.a", L.a, B * OUT);
+
+  be.floats().set(inp.dw, L.dw); be.floats().set(inp.db, L.db);
+  be.denseBackward(L.dzPrev, L.dw, L.db, L.dz, L.x, L.zPrev, L.w, B, IN, OUT, act, L.scratch);
+  grab("bwd.dw", L.dw, IN * OUT); grab("bwd.db", L.db, OUT); grab("bwd.dzPrev", L.dzPrev, B * IN);
+
+  be.floats().set(inp.dw, L.dw); be.floats().set(inp.db, L.db);
+  be.denseBackward(NONE, L.dw, L.db, L.dz, L.x, L.zPrev, L.w, B, IN, OUT, act, L.scratch);
+  grab("bwdNoDx.dw", L.dw, IN * OUT);
+
+  be.floats().set(inp.dw, L.dw); be.floats().set(inp.db, L.db);
+  be.denseBackwardU8(L.dw, L.db, L.dz, L.xu8, B, IN, OUT, L.scratch);
+  grab("bwdU8.dw", L.dw, IN * OUT); grab("bwdU8.db", L.db, OUT);
+  return out;
+}
+
+function actJsApply(dst: Float32Array, z: Float32Array, act: number) {
+  for (let i = 0; i < z.length; i++) dst[i] = Math.fround(actForward(z[i], act));
+}
+
+
+// |got − want| ≤ 1e-4 · (|want| + mean|want|): relative, with the array's scale as the floor so
+// values that cancel to ~0 are judged against the magnitude of their neighbours.
+function close(got: Float32Array, want: Float32Array): string | null {
+  let mean = 0;
+  for (const v of want) mean += Math.abs(v);
+  mean = mean / Math.max(1, want.length) + 1e-30;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i] - want[i]);
+    if (!(d <= 1e-4 * (Math.abs(want[i]) + mean))) return `at ${i}: ${got[i]} vs ${want[i]} (mean |ref| ${mean})`;
+  }
+  return null;
+}
+
+describe("fast wasm kernels match the TypeScript backend and the naive twins", () => {
+  const fast = new WasmBackend();
+  const naive = new WasmBackend({ kernels: "naive" });
+  const js = new JsBackend("f32");
+  for (const B of BATCHES)
+    for (const IN of INS)
+      it(`B=${B} IN=${IN}, OUT ∈ {${OUTS}}, act 0..5`, () => {
+        for (const OUT of OUTS)
+          for (const act of ACTS) {
+            const c = { B, IN, OUT };
+            const inp = inputs(c, B * 1000003 + IN * 1009 + OUT * 7 + act);
+            const got = run(fast, c, act, inp);
+            for (const [refName, ref] of [["js", run(js, c, act, inp)], ["naive", run(naive, c, act, inp)]] as const)
+              for (const key of Object.keys(ref)) {
+                const err = close(got[key], ref[key]);
+                expect(err, `${key} vs ${refName}, B=${B} IN=${IN} OUT=${OUT} act=${act}`).toBeNull();
+              }
+          }
+      });
+
+  it("crosses the row chunks of the uint8 dW kernel (B=259)", () => {
+    for (const OUT of [10, 31]) {
+      const c = { B: 259, IN: 37, OUT };
+      const inp = inputs(c, 7 + OUT);
+      const got = run(fast, c, 1, inp);
+      const ref = run(naive, c, 1, inp);
+      for (const key of Object.keys(ref)) expect(close(got[key], ref[key]), `${key} OUT=${OUT}`).toBeNull();
+    }
+  });
+
+  it("is deterministic: the same inputs give bit-identical outputs", () => {
+    const c = { B: 17, IN: 784, OUT: 13 };
+    const inp = inputs(c, 42);
+    const a = run(fast, c, 1, inp);
+    const b = run(new WasmBackend(), c, 1, inp);
+    for (const key of Object.keys(a)) expect(Buffer.from(a[key].buffer).equals(Buffer.from(b[key].buffer)), key).toBe(true);
+  });
+});
