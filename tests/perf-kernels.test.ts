@@ -112,13 +112,13 @@ describe("fast wasm kernels match the TypeScript backend and the naive twins", (
           }
       });
 
-  it("crosses the row chunks of the uint8 dW kernel (B=259)", () => {
-    for (const OUT of [10, 31]) {
-      const c = { B: 259, IN: 37, OUT };
+  it("crosses the row chunks and column passes of the uint8 dW kernels (B=259, IN up to 1100)", () => {
+    for (const [IN, OUT] of [[37, 10], [37, 31], [1100, 10], [1100, 7]]) {
+      const c = { B: 259, IN, OUT };
       const inp = inputs(c, 7 + OUT);
       const got = run(fast, c, 1, inp);
       const ref = run(naive, c, 1, inp);
-      for (const key of Object.keys(ref)) expect(close(got[key], ref[key]), `${key} OUT=${OUT}`).toBeNull();
+      for (const key of Object.keys(ref)) expect(close(got[key], ref[key]), `${key} IN=${IN} OUT=${OUT}`).toBeNull();
     }
   });
 
