@@ -72,14 +72,22 @@ export function encodeModel(spec: ModelSpec, params: Float32Array, extra: Pick<M
     weightsCrc32: crc32(wb).toString(16).padStart(8, "0"),
     ...extra,
   };
+  return encodeFramed(MODEL_MAGIC, header, wb);
+}
+
+/**
+ * The framing shared by model files and checkpoints: 8 bytes of magic, a uint32 LE header length H,
+ * H bytes of JSON space-padded so the payload starts 4-byte aligned, then the payload.
+ */
+export function encodeFramed(magic: string, header: object, payload: Uint8Array): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const padded = Math.ceil((12 + json.length) / 4) * 4 - 12;
-  const out = new Uint8Array(12 + padded + wb.length);
-  out.set(new TextEncoder().encode(MODEL_MAGIC), 0);
-  new DataView(out.buffer).setUint32(8, padded, true);
-  out.fill(32, 12, 12 + padded);
+  const H = Math.ceil((12 + json.length) / 4) * 4 - 12;
+  const out = new Uint8Array(12 + H + payload.length);
+  out.set(new TextEncoder().encode(magic), 0);
+  new DataView(out.buffer).setUint32(8, H, true);
+  out.fill(32, 12, 12 + H);
   out.set(json, 12);
-  out.set(wb, 12 + padded);
+  out.set(payload, 12 + H);
   return out;
 }
 

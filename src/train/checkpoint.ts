@@ -9,7 +9,7 @@
 //   then          float32 LE: the parameters (paramCount), then the optimizer state (slots × paramCount)
 // Pure functions over bytes, like src/model/format.ts.
 import { SimdnetError } from "../errors.js";
-import { crc32 } from "../model/format.js";
+import { crc32, encodeFramed } from "../model/format.js";
 import { HIDDEN_ACTIVATIONS, paramCount as countParams, type ModelSpec } from "../model/spec.js";
 import type { Network } from "../model/network.js";
 import type { Optimizer } from "./optimizers.js";
@@ -116,15 +116,7 @@ export function encodeCheckpoint(ck: Checkpoint): Uint8Array {
     floatsCrc32: hex8(crc32(floats)),
     createdAt: new Date().toISOString(),
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const H = Math.ceil((12 + json.length) / 4) * 4 - 12;
-  const out = new Uint8Array(12 + H + floats.length);
-  out.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
-  new DataView(out.buffer).setUint32(8, H, true);
-  out.fill(32, 12, 12 + H);
-  out.set(json, 12);
-  out.set(floats, 12 + H);
-  return out;
+  return encodeFramed(CHECKPOINT_MAGIC, header, floats);
 }
 
 export function decodeCheckpoint(bytes: Uint8Array, file = "checkpoint"): Checkpoint {
