@@ -1,9 +1,8 @@
 // simdnet evaluate: accuracy, loss, per-class precision/recall and the confusion matrix on a labelled set.
-import { SimdnetError } from "../errors.js";
 import { allOf } from "../data/dataset.js";
 import { argmaxRows, confusionMatrix, perClassMetrics, type ClassMetrics } from "../model/metrics.js";
 import { checkInputSize, inferenceNetwork, loadImages, readModelFile } from "./model-data.js";
-import { helpText, parseOptions, type OptionRow } from "./options.js";
+import { parseCommand, type OptionRow } from "./options.js";
 
 export const EVALUATE_OPTIONS: OptionRow[] = [
   { name: "model", type: "string", value: "FILE", help: "a .simdnet model written by simdnet train" },
@@ -35,12 +34,8 @@ export function formatEvaluation(r: EvaluationReport): string {
 }
 
 export async function evaluateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(EVALUATE_OPTIONS, argv);
-  if (values.help) {
-    console.log(helpText("Usage: simdnet evaluate --model FILE --data PATH [--json]\n\nScores a model on labelled data.", EVALUATE_OPTIONS));
-    return 0;
-  }
-  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const values = parseCommand(EVALUATE_OPTIONS, argv, "Usage: simdnet evaluate --model FILE --data PATH [--json]\n\nScores a model on labelled data.");
+  if (values === null) return 0;
   const modelPath = values.model as string | undefined;
   const model = readModelFile(modelPath);
   const data = await loadImages(values.data as string | undefined, true);

@@ -5,7 +5,7 @@ import { SimdnetError } from "../errors.js";
 import { writeFileAtomic } from "../fsutil.js";
 import { TFJS_WEIGHTS_FILE, toTfjsLayers } from "../export/tfjs.js";
 import { readModelFile } from "./model-data.js";
-import { helpText, parseOptions, type OptionRow } from "./options.js";
+import { parseCommand, type OptionRow } from "./options.js";
 
 export const EXPORT_OPTIONS: OptionRow[] = [
   { name: "model", type: "string", value: "FILE", help: "a .simdnet model file" },
@@ -15,17 +15,12 @@ export const EXPORT_OPTIONS: OptionRow[] = [
 ];
 
 export async function exportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(EXPORT_OPTIONS, argv);
-  if (values.help) {
-    console.log(
-      helpText(
-        "Usage: simdnet export --model FILE [--format tfjs] --out DIR\n\nWrites a TensorFlow.js Layers model (tf.loadLayersModel). It takes float pixels in [0, 1]: pass pixels / 255.",
-        EXPORT_OPTIONS,
-      ),
-    );
-    return 0;
-  }
-  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const values = parseCommand(
+    EXPORT_OPTIONS,
+    argv,
+    "Usage: simdnet export --model FILE [--format tfjs] --out DIR\n\nWrites a TensorFlow.js Layers model (tf.loadLayersModel). It takes float pixels in [0, 1]: pass pixels / 255.",
+  );
+  if (values === null) return 0;
   const format = (values.format as string | undefined) ?? "tfjs";
   if (format !== "tfjs") throw new SimdnetError(`unknown export format "${format}"; expected tfjs`, { field: "--format" });
   const out = values.out as string | undefined;

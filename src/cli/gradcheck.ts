@@ -5,7 +5,7 @@ import { createBackend } from "../backend/index.js";
 import { JsBackend } from "../backend/js.js";
 import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
 import { gradCheck } from "../train/gradcheck.js";
-import { helpText, numberOption, parseOptions, type OptionRow } from "./options.js";
+import { numberOption, parseCommand, type OptionRow } from "./options.js";
 
 export const GRADCHECK_OPTIONS: OptionRow[] = [
   { name: "hidden", type: "string", value: "N[,N...]", default: "16,8", help: "hidden layer widths" },
@@ -24,12 +24,8 @@ export const GRADCHECK_OPTIONS: OptionRow[] = [
 export const TOLERANCE = { js: 1e-4, wasm: 1e-2 } as const;
 
 export async function gradcheckCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(GRADCHECK_OPTIONS, argv);
-  if (values.help) {
-    console.log(helpText("Usage: simdnet gradcheck [options]\n\nCompares analytic gradients with central finite differences (float64 oracle).", GRADCHECK_OPTIONS));
-    return 0;
-  }
-  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const values = parseCommand(GRADCHECK_OPTIONS, argv, "Usage: simdnet gradcheck [options]\n\nCompares analytic gradients with central finite differences (float64 oracle).");
+  if (values === null) return 0;
   const get = (name: string) => (typeof values[name] === "string" ? (values[name] as string) : String(GRADCHECK_OPTIONS.find((r) => r.name === name)!.default));
   const int = (name: string, min: number, max: number) => numberOption(get(name), name, (v) => Number.isInteger(v) && v >= min && v <= max, `an integer in [${min}, ${max}]`);
   const backendName = get("backend");

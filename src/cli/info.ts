@@ -1,8 +1,7 @@
 // simdnet info: what a model file says about itself (layers, params, training config, metrics).
-import { SimdnetError } from "../errors.js";
 import { layerSizes } from "../model/spec.js";
 import { readModelFile } from "./model-data.js";
-import { helpText, parseOptions, type OptionRow } from "./options.js";
+import { parseCommand, type OptionRow } from "./options.js";
 
 export const INFO_OPTIONS: OptionRow[] = [
   { name: "model", type: "string", value: "FILE", help: "a .simdnet model file" },
@@ -18,12 +17,8 @@ function describe(v: unknown): string {
 }
 
 export async function infoCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(INFO_OPTIONS, argv);
-  if (values.help) {
-    console.log(helpText("Usage: simdnet info --model FILE [--json]\n\nPrints a model's header.", INFO_OPTIONS));
-    return 0;
-  }
-  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const values = parseCommand(INFO_OPTIONS, argv, "Usage: simdnet info --model FILE [--json]\n\nPrints a model's header.");
+  if (values === null) return 0;
   const { spec, header } = readModelFile(values.model as string | undefined);
   if (values.json) {
     console.log(JSON.stringify(header));

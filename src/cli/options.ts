@@ -30,6 +30,20 @@ export function parseOptions(rows: OptionRow[], argv: string[]): { values: Recor
   }
 }
 
+/**
+ * A command's options: parsed strictly, `--help` printed (then null is returned), and positional
+ * arguments refused, the same way for every command.
+ */
+export function parseCommand(rows: OptionRow[], argv: string[], usage: string): Record<string, string | boolean | undefined> | null {
+  const { values, positionals } = parseOptions(rows, argv);
+  if (values.help) {
+    console.log(helpText(usage, rows));
+    return null;
+  }
+  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  return values;
+}
+
 export function helpText(usage: string, rows: OptionRow[]): string {
   const lines = [usage, "", "Options:"];
   for (const r of rows) {

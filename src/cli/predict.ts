@@ -1,9 +1,8 @@
 // simdnet predict: a Kaggle submission (ImageId,Label; ids from 1 in row order; LF endings).
-import { SimdnetError } from "../errors.js";
 import { writeFileAtomic } from "../fsutil.js";
 import { argmaxRows } from "../model/metrics.js";
 import { checkInputSize, inferenceNetwork, loadImages, readModelFile } from "./model-data.js";
-import { helpText, parseOptions, type OptionRow } from "./options.js";
+import { parseCommand, type OptionRow } from "./options.js";
 
 export const PREDICT_OPTIONS: OptionRow[] = [
   { name: "model", type: "string", value: "FILE", help: "a .simdnet model written by simdnet train" },
@@ -20,12 +19,8 @@ export function submissionCsv(classes: Uint8Array): string {
 }
 
 export async function predictCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(PREDICT_OPTIONS, argv);
-  if (values.help) {
-    console.log(helpText("Usage: simdnet predict --model FILE --data PATH [--out FILE]\n\nWrites Kaggle's submission format: ImageId,Label.", PREDICT_OPTIONS));
-    return 0;
-  }
-  if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
+  const values = parseCommand(PREDICT_OPTIONS, argv, "Usage: simdnet predict --model FILE --data PATH [--out FILE]\n\nWrites Kaggle's submission format: ImageId,Label.");
+  if (values === null) return 0;
   const modelPath = values.model as string | undefined;
   const model = readModelFile(modelPath);
   const data = await loadImages(values.data as string | undefined, false);
