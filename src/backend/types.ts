@@ -49,6 +49,47 @@ export interface Backend {
   // g[i] *= mask[i]
   dropoutBackward(g: number, mask: number, n: number): void;
   zero(p: number, n: number): void;
+
+  // ---- convolution: activations NHWC, weights HWIO (as TF.js/Keras), no dilation ----
+  // z = conv(x, w) + b, a = act(z) (a may equal z).  x: (B, H, W, C) f32, w: (K, K, C, F), b: (F),
+  // z, a: (B, OH, OW, F). Output pixel (oy, ox) reads input row oy·S − padT + ky and column
+  // ox·S − padL + kx for ky, kx in [0, K); positions outside the image read 0.
+  // scratch: convScratchSlots(...) slots (src/model/arena.ts).
+  convForward(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void;
+  // the same with x: (B, H, W, C) uint8 pixels, scaled by 1/255 inside the kernel
+  convForwardU8(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void;
+  // Accumulates dw += Σ patch(x)ᵀ·dz, db += Σ dz.  dz: (B, OH, OW, F), x as in convForward, dw: (K, K, C, F), db: (F)
+  convBackwardFilter(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void;
+  // the same with x uint8 pixels scaled by 1/255 (the first layer)
+  convBackwardFilterU8(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void;
+  // Overwrites dx = convᵀ(dz, w) ⊙ actPrev'(zPrev) (gradient w.r.t. the input x = actPrev(zPrev)).
+  // dz: (B, OH, OW, F), w: (K, K, C, F), dx, zPrev: (B, H, W, C); zPrev is not read when actPrev is none.
+  convBackwardData(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void;
+
+  // ---- pooling: x: (B, H, W, C), y: (B, OH, OW, C); windows PH×PW, strides SH, SW, no padding ----
+  // y = max over each window; argmax: int32 (B, OH, OW, C), the in-plane index h·W + w of the first maximum.
+  maxPoolForward(y: number, argmax: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  // Overwrites dx (zero, then dx[argmax] += dy).  dy: (B, OH, OW, C), dx: (B, H, W, C)
+  maxPoolBackward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void;
+  // y = mean over each window (global average pooling: PH = H, PW = W, OH = OW = 1)
+  avgPoolForward(y: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  // Overwrites dx: each window spreads dy / (PH·PW) over its cells (overlapping windows add).
+  avgPoolBackward(dx: number, dy: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+
+  // ---- batch normalisation over N rows of C features (N = B·H·W after a conv, B after a dense) ----
+  // training (1): mean_c, var_c (biased) of x over the N rows; writes mean (C) and invStd = 1/√(var + eps) (C);
+  //   runMean = (1 − momentum)·runMean + momentum·mean, runVar likewise with the unbiased var·N/(N − 1) (PyTorch).
+  // evaluation (0): normalises with runMean and runVar; mean, invStd, runMean, runVar are not written.
+  // z = gamma·(x − mean)·invStd + beta, a = act(z).  x, z, a: (N, C); gamma, beta: (C)
+  batchNormForward(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number): void;
+  // Training-mode backward. Accumulates dgamma += Σ dz·x̂, dbeta += Σ dz; overwrites (unless NONE)
+  // dx = gamma·invStd·(dz − mean(dz) − x̂·mean(dz·x̂)), x̂ = (x − mean)·invStd.  dz: (N, C) w.r.t. z
+  batchNormBackward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number): void;
+
+  // dz *= act'(z) over n slots (an activation's derivative, applied where a backward kernel does not fuse it)
+  activationBackward(dz: number, z: number, n: number, act: number): void;
+  // dst[i] = src[i]·scale: uint8 src (n bytes at slot src) to floats
+  castU8(dst: number, src: number, n: number, scale: number): void;
 }
 
 /** The dropout kernel's integer arguments for rate p (shared by both backends). */

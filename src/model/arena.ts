@@ -54,6 +54,17 @@ export function layerScratchSlots(inSize: number, outSize: number): number {
   return Math.max(5 * in16, inSize * outSize + 4 * outSize);
 }
 
+/**
+ * Kernel scratch a conv2d layer needs, in slots (defined by assembly/conv.ts: packed panels of
+ * im2col rows, a transposed kernel, column chunks for the filter gradient).
+ */
+export function convScratchSlots(B: number, H: number, W: number, C: number, F: number, K: number, S: number, OH: number, OW: number): number {
+  void B; void H; void W; void S;
+  const KKC = K * K * C;
+  const rowsChunk = Math.min(256, B * OH * OW); // im2col rows held at once
+  return KKC * F + 4 * Math.max(KKC, F) + rowsChunk * Math.max(KKC, F) + 64;
+}
+
 export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0, dropoutMasks = false): ArenaLayout {
   if (!Number.isInteger(batchCapacity) || batchCapacity < 1) throw new RangeError(`batchCapacity ${batchCapacity}`);
   const sizes = layerSizes(spec);
