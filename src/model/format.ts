@@ -6,7 +6,8 @@
 //   then          paramCount float32 LE: the flat parameter block, layer by layer (W (in,out) row-major, then b)
 // Pure functions over bytes: Node and the browser share them.
 import { SimdnetError } from "../errors.js";
-import { HIDDEN_ACTIVATIONS, paramCount as countParams, type Activation, type ModelSpec } from "./spec.js";
+import { HIDDEN_ACTIVATIONS, type Activation, type ModelSpec } from "./spec.js";
+import { paramCount as countParams } from "./arena.js";
 
 export const MODEL_MAGIC = "SIMDNET\n";
 export const MODEL_FORMAT_VERSION = 1;
