@@ -180,3 +180,32 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
 export function paramCount(spec: ModelSpec): number {
   return computeLayout(spec, 1).paramCount;
 }
+
+/** One line for logs: "784-128-10 relu" for an MLP, else the layer list. */
+export function describeStack(layout: ArenaLayout): string {
+  const { spec } = layout;
+  if (!spec.layers) return `${[spec.inputSize, ...spec.hidden, spec.outputSize].join("-")} ${spec.activation}`;
+  return `${shapeText(inputShapeOf(spec))} → ${layout.layers.map((L) => layerName(L.config)).join(", ")}`;
+}
+
+const WASM32_BYTES = 2 ** 32;
+
+/**
+ * Refuses a network whose arena cannot fit a 32-bit WebAssembly memory (4 GiB), saying what it
+ * needs and what to shrink, before anything is allocated.
+ */
+export function checkArenaFits(layout: ArenaLayout, limitBytes = WASM32_BYTES - 2 ** 20): void {
+  const bytes = layout.totalSlots * 4;
+  if (bytes <= limitBytes) return;
+  const gib = (b: number) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+  const fixed = layout.paramCount * 4 * (2 + layout.optimizerSlots);
+  const widest = layout.layers.reduce((w, L) => (L.paramCount > w.paramCount ? L : w), layout.layers[0]);
+  const biggestAct = layout.layers.reduce((w, L) => (L.outSize > w.outSize ? L : w), layout.layers[0]);
+  throw new SimdnetError(
+    `the network needs ${gib(bytes)} of memory, more than WebAssembly's 4 GiB: parameters, gradients and optimizer state take ${gib(fixed)} ` +
+      `(${layout.paramCount.toLocaleString("en-US")} parameters; the largest layer is ${widest.name} with ${widest.paramCount.toLocaleString("en-US")}), ` +
+      `activations for a batch of ${layout.batchCapacity} take ${gib(bytes - fixed)} (the largest output is ${biggestAct.name}, ${biggestAct.outSize.toLocaleString("en-US")} values per sample). ` +
+      `Shrink the widest layers${bytes - fixed > fixed ? " or the batch (--batch)" : ""}.`,
+    { field: "layers" },
+  );
+}

@@ -30,6 +30,8 @@ export interface ModelHeader {
 export interface ModelFile {
   spec: ModelSpec;
   params: Float32Array;
+  /** Non-trainable state (batch-norm running statistics). */
+  state: Float32Array;
   header: ModelHeader;
 }
 
@@ -56,7 +58,8 @@ function weightBytes(params: Float32Array): Uint8Array {
   return out;
 }
 
-export function encodeModel(spec: ModelSpec, params: Float32Array, extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = {}): Uint8Array {
+export function encodeModel(spec: ModelSpec, params: Float32Array, extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = {}, state: Float32Array = new Float32Array(0)): Uint8Array {
+  void state; // version 2 stores it (in progress)
   const expected = countParams(spec);
   if (params.length !== expected) throw new RangeError(`model has ${expected} parameters, got ${params.length}`);
   for (let i = 0; i < params.length; i++)
@@ -131,5 +134,5 @@ export function decodeModel(bytes: Uint8Array, file = "model"): ModelFile {
     if (!Number.isFinite(v)) throw fail(`non-finite weight ${v} at parameter ${i}`, "weights", wStart + i * 4);
     params[i] = v;
   }
-  return { spec, params, header };
+  return { spec, params, state: new Float32Array(0), header };
 }

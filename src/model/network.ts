@@ -1,7 +1,7 @@
 // A stack of layers laid out in one arena and run through a Backend: forward, loss, backward, evaluate.
 import type { Backend } from "../backend/types.js";
 import { NONE } from "../backend/types.js";
-import { computeLayout, type ArenaLayout } from "./arena.js";
+import { checkArenaFits, computeLayout, type ArenaLayout } from "./arena.js";
 import { layerSizes, type ModelSpec } from "./spec.js";
 import { Rng } from "../rng.js";
 import type { Subset } from "../data/dataset.js";
@@ -36,6 +36,7 @@ export class Network {
   ) {
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout rate ${dropout} not in [0, 1)`);
     this.layout = computeLayout(spec, batchCapacity, optimizerSlots, dropout);
+    checkArenaFits(this.layout);
     backend.allocate(this.layout.totalSlots);
     backend.zero(0, this.layout.totalSlots); // a reused backend must not leak old optimizer state
     this.resetState();
