@@ -22,7 +22,7 @@ import { checkReportPath, writeTrainReport } from "../report/write.js";
 import { catchInterrupt, CheckpointWriter, checkOutputPaths, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
 
 export const TRAIN_OPTIONS: OptionRow[] = [
-  { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist)" },
+  { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist, else MNIST downloaded into the cache; offline: the 5,000-digit MNIST sample shipped with simdnet)" },
   { name: "preset", type: "string", value: "NAME", help: "seed (the question's 784-10-10, full-batch GD), mlp (fast, good), best-mlp (most accurate MLP), cnn (fast, good CNN), best-cnn (most accurate); options given override it" },
   { name: "hidden", type: "string", value: "N[,N...]", default: "128", help: "hidden layer widths of an MLP" },
   {
@@ -311,7 +311,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   }
   reporter.info(
     `simdnet: ${describeStack(net.layout)}, ${net.paramCount.toLocaleString("en-US")} params, ${backend.variant} backend; ` +
-      `${data.kind} data ${data.path}: ${n} train, ${val?.indices.length ?? 0} val${data.test ? `, ${data.test.count} test` : ""}; ` +
+      `${data.kind} data ${data.sample ? "(the MNIST sample) " : ""}${data.path}: ${n} train, ${val?.indices.length ?? 0} val${data.test ? `, ${data.test.count} test` : ""}; ` +
       `batch ${batchSize}, ${optimizer.name} lr ${cfg.lr}, seed ${cfg.seed}`,
   );
   if (resume) reporter.info(`resuming ${resume.path}: epoch ${resume.checkpoint.position.epoch}, after batch ${resume.checkpoint.position.batch} (step ${resume.checkpoint.optimizer.steps})`);
