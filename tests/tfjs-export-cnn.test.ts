@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { toTfjsLayers } from "../src/export/tfjs.js";
 import { parseLayers } from "../src/layers/parse.js";
 import { Model } from "../src/model/model.js";
+import { decodeModel } from "../src/model/format.js";
 import type { Dataset } from "../src/data/dataset.js";
 import { loadMnist } from "../src/node.js";
 import { resolve } from "node:path";
@@ -39,7 +40,8 @@ describe("TensorFlow.js export of CNNs", () => {
     const model = Model.create({ input: [28, 28, 1], layers: parseLayers(layers), seed: 3, backend: BACKEND });
     await model.fit(train, { epochs: 1, batchSize: 32, lr: 0.05 });
     expect(model.evaluate(test).accuracy).toBeGreaterThan(minAccuracy);
-    const { modelJson, weights } = toTfjsLayers(model.spec, model.getParams(), model.getState());
+    const { spec, params, state } = decodeModel(model.toBytes()); // what `simdnet export` reads
+    const { modelJson, weights } = toTfjsLayers(spec, params, state);
     const tfModel = await tf.loadLayersModel(
       tf.io.fromMemory({
         modelTopology: modelJson.modelTopology as unknown as tf.io.ModelArtifacts["modelTopology"],
