@@ -312,16 +312,22 @@ export function transpose(dst: usize, src: usize, R: i32, C: i32): void {
 
 // db(N) += Σ_i dz(M, N)[i]
 export function colsum_acc(db: usize, dz: usize, M: i32, N: i32): void {
+  colsum_acc_ld(db, dz, M, N, N);
+}
+
+// The same over N columns of a matrix with row stride ld (a column range of a wider dz).
+export function colsum_acc_ld(db: usize, dz: usize, M: i32, N: i32, ld: i32): void {
+  const ld4 = <usize>ld * 4;
   let j = 0;
   for (; j + 4 <= N; j += 4) {
     let s = f32x4.splat(0);
     let p = dz + <usize>j * 4;
-    for (let i = 0; i < M; i++) { s = f32x4.add(s, v128.load(p)); p += <usize>N * 4; }
+    for (let i = 0; i < M; i++) { s = f32x4.add(s, v128.load(p)); p += ld4; }
     v128.store(db + <usize>j * 4, f32x4.add(v128.load(db + <usize>j * 4), s));
   }
   for (; j < N; j++) {
     let s: f32 = 0;
-    for (let i = 0; i < M; i++) s += load<f32>(dz + (<usize>i * <usize>N + <usize>j) * 4);
+    for (let i = 0; i < M; i++) s += load<f32>(dz + (<usize>i * <usize>ld + <usize>j) * 4);
     store<f32>(db + <usize>j * 4, load<f32>(db + <usize>j * 4) + s);
   }
 }
@@ -336,6 +342,12 @@ const tn_list: usize = memory.data(TN_CHUNK * 16, 16);
 // non-zero (entry: byte offset of row i of Bm, A[i][k], A[i][k+1]), then a 2×16 tile runs over
 // that list. Exact: a skipped row would add 0·b. MNIST pixel pairs are non-zero in ~25% of rows.
 export function gemm_tn_acc_u8_nz(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
+  gemm_tn_acc_u8_nz_list(c, a, lda, bm, ldb, M, K, N, scale, tn_list);
+}
+
+// gemm_tn_acc_u8_nz with its row list at `list` (TN_LIST_BYTES): a thread passes its own scratch.
+export const TN_LIST_BYTES: i32 = TN_CHUNK * 16;
+export function gemm_tn_acc_u8_nz_list(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32, list: usize): void {
   const ldb4 = ldb * 4;
   const vscale = f32x4.splat(scale);
   for (let i0 = 0; i0 < M; i0 += TN_CHUNK) {
@@ -349,7 +361,7 @@ export function gemm_tn_acc_u8_nz(c: usize, a: usize, lda: i32, bm: usize, ldb: 
       for (let i = 0; i < rows; i++) {
         const v0 = <i32>load<u8>(ap);
         const v1 = two ? <i32>load<u8>(ap, 1) : 0;
-        const e = tn_list + <usize>cnt * 16;
+        const e = list + <usize>cnt * 16;
         store<i32>(e, off);
         store<f32>(e, <f32>v0, 4);
         store<f32>(e, <f32>v1, 8);
@@ -364,8 +376,8 @@ export function gemm_tn_acc_u8_nz(c: usize, a: usize, lda: i32, bm: usize, ldb: 
         let s00 = f32x4.splat(0), s01 = s00, s02 = s00, s03 = s00;
         let s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         const bj = bm + <usize>j * 4;
-        let e = tn_list;
-        const end = tn_list + <usize>cnt * 16;
+        let e = list;
+        const end = list + <usize>cnt * 16;
         if (ncols > 8) {
           for (; e < end; e += 16) {
             const bp = bj + <usize>load<i32>(e);
@@ -413,6 +425,14 @@ const narrow_counts: usize = memory.data(NARROW_BLOCKS * 4, 16);
 // strides 784 bytes per row and was memory-latency bound (3.4 ns vs 1.2 ns per row and block).
 // The accumulators hold Cᵀ and are added into C once per block and chunk.
 export function gemm_tn_acc_u8_narrow(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
+  gemm_tn_acc_u8_narrow_lists(c, a, lda, bm, ldb, M, K, N, scale, narrow_lists, narrow_counts);
+}
+
+// gemm_tn_acc_u8_narrow with its lists and counts elsewhere (NARROW_LISTS_BYTES, then
+// NARROW_COUNTS_BYTES): a thread passes its own scratch.
+export const NARROW_LISTS_BYTES: i32 = NARROW_BLOCKS * NARROW_LIST_STRIDE;
+export const NARROW_COUNTS_BYTES: i32 = NARROW_BLOCKS * 4;
+export function gemm_tn_acc_u8_narrow_lists(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32, narrow_lists: usize, narrow_counts: usize): void {
   const ldb4 = ldb * 4;
   for (let kb0 = 0; kb0 < K; kb0 += NARROW_BLOCKS * 8) {
     const kend = min(K, kb0 + NARROW_BLOCKS * 8);

@@ -11,3 +11,4 @@ export function heap_base(): usize {
 }
 export { dropout_forward, dropout_backward } from "./dropout";
 export { peak_probe } from "./probe";
+export { dense_dw_rows, dense_dw_rows_u8, colsum_cols, dense_dx_cols, dense_u8_list_bytes } from "./parallel";

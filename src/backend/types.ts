@@ -10,6 +10,12 @@ export interface Backend {
   readonly name: BackendName;
   /** Human-readable variant, e.g. "wasm-simd" or "js-f64". */
   readonly variant: string;
+  /** Threads its kernels run on (absent: 1). The arena then holds one scratch block per thread. */
+  readonly threads?: number;
+  /** Multi-threaded backends: thread t's scratch is the scratch slot passed + t·strideSlots (src/model/arena.ts). */
+  setThreadScratch?(strideSlots: number): void;
+  /** Stops the backend's threads (idempotent); a closed multi-threaded backend refuses work. */
+  close?(): void;
 
   /** Makes the arena at least `slots` slots long (memory may grow: take views afresh after). */
   allocate(slots: number): void;

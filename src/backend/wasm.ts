@@ -1,7 +1,7 @@
 // The WebAssembly backend: instantiates the embedded SIMD kernels directly (no loader), owns the
 // one linear memory, and turns slot offsets into byte addresses. Only numbers cross into wasm.
 import { NONE, dropoutParams, type Backend } from "./types.js";
-import { KERNELS_WASM_BASE64 } from "./kernels.generated.js";
+import { KERNELS_WASM_BASE64, KERNELS_THREADS_WASM_BASE64, KERNELS_FMA_WASM_BASE64, KERNELS_THREADS_FMA_WASM_BASE64 } from "./kernels.generated.js";
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -26,7 +26,16 @@ interface KernelExports {
   fill_zero(p: number, n: number): void;
 }
 
-let compiled: WebAssembly.Module | undefined;
+/** The four builds of assembly/ (asconfig.json): own or imported shared memory, plain or relaxed-SIMD FMA. */
+export type KernelBuild = "plain" | "threads" | "fma" | "threads-fma";
+
+const BUILDS: Record<KernelBuild, string> = {
+  plain: KERNELS_WASM_BASE64,
+  threads: KERNELS_THREADS_WASM_BASE64,
+  fma: KERNELS_FMA_WASM_BASE64,
+  "threads-fma": KERNELS_THREADS_FMA_WASM_BASE64,
+};
+const compiled = new Map<KernelBuild, WebAssembly.Module>();
 
 function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   if (typeof atob === "function") {
@@ -38,15 +47,54 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   throw new Error("no base64 decoder available");
 }
 
-/** The compiled kernel module (compiled once per process; cheap to instantiate again). */
-export function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
-  return compiled;
+/** The bytes of one build (for WebAssembly.validate). */
+export function kernelBytes(build: KernelBuild = "plain"): Uint8Array<ArrayBuffer> {
+  return decodeBase64(BUILDS[build]);
+}
+
+/** A compiled kernel module (compiled once per process and build; cheap to instantiate again). */
+export function kernelModule(build: KernelBuild = "plain"): WebAssembly.Module {
+  let m = compiled.get(build);
+  if (!m) {
+    if (build === "fma" || build === "threads-fma") enableRelaxedSimd();
+    m = new WebAssembly.Module(kernelBytes(build));
+    compiled.set(build, m);
+  }
+  return m;
+}
+
+let relaxedTried = false;
+/** Node 20's V8 compiles relaxed SIMD only behind a flag, which must be set before compiling. */
+function enableRelaxedSimd(): void {
+  if (relaxedTried) return;
+  relaxedTried = true;
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== "function") return;
+  const v8 = proc.getBuiltinModule("node:v8") as { setFlagsFromString(flag: string): void } | undefined;
+  v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
+}
+
+let fmaOk: boolean | undefined;
+/** Whether this engine runs the relaxed-SIMD (FMA) build: feature detection by WebAssembly.validate. */
+export function fmaSupported(): boolean {
+  if (fmaOk === undefined) {
+    enableRelaxedSimd();
+    try {
+      fmaOk = WebAssembly.validate(kernelBytes("fma"));
+    } catch {
+      fmaOk = false;
+    }
+  }
+  return fmaOk;
 }
 
 export interface WasmBackendOptions {
   /** "fast" (default): register-blocked SIMD kernels; "naive": their scalar reference twins. */
   kernels?: "fast" | "naive";
+  /** The relaxed-SIMD build (fused multiply-add in the GEMM and conv loops); check fmaSupported() first. */
+  fma?: boolean;
+  /** Instantiate the shared-memory build over this memory (the calling thread of a thread pool). */
+  sharedMemory?: WebAssembly.Memory;
 }
 
 const PAGE = 65536;
@@ -54,8 +102,8 @@ const PAGE = 65536;
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   readonly variant: string;
-  private readonly k: KernelExports;
-  private readonly base: number; // byte address of slot 0
+  protected readonly k: KernelExports;
+  protected readonly base: number; // byte address of slot 0
   private buffer: ArrayBuffer | SharedArrayBuffer;
   private f: Float32Array;
   private readonly fwd: KernelExports["dense_forward"];
@@ -64,11 +112,13 @@ export class WasmBackend implements Backend {
   private readonly bwdU8: KernelExports["dense_backward_u8"];
 
   constructor(options: WasmBackendOptions = {}) {
-    const instance = new WebAssembly.Instance(kernelModule(), {});
+    const shared = options.sharedMemory;
+    const build: KernelBuild = shared ? (options.fma ? "threads-fma" : "threads") : options.fma ? "fma" : "plain";
+    const instance = new WebAssembly.Instance(kernelModule(build), shared ? { env: { memory: shared } } : {});
     this.k = instance.exports as unknown as KernelExports;
     this.base = Math.ceil(this.k.heap_base() / 64) * 64;
     const naive = options.kernels === "naive";
-    this.variant = naive ? "wasm-naive" : "wasm-simd";
+    this.variant = naive ? "wasm-naive" : options.fma ? "wasm-simd-fma" : "wasm-simd";
     this.fwd = naive ? this.k.dense_forward_naive : this.k.dense_forward;
     this.fwdU8 = naive ? this.k.dense_forward_u8_naive : this.k.dense_forward_u8;
     this.bwd = naive ? this.k.dense_backward_naive : this.k.dense_backward;
@@ -105,7 +155,7 @@ export class WasmBackend implements Backend {
     return new Int32Array(this.buffer, this.base + slot * 4, length);
   }
 
-  private ptr(slot: number): number {
+  protected ptr(slot: number): number {
     return slot === NONE ? 0 : this.base + slot * 4;
   }
 

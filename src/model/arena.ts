@@ -40,10 +40,16 @@ export interface ArenaLayout {
   /** Kernel scratch (packed panels, a transposed weight matrix), shared by all layers. */
   scratch: number;
   scratchSlots: number;
+  /** Threads the layout is for: thread t's scratch starts at scratch + t·scratchStride. */
+  threads: number;
+  scratchStride: number;
   totalSlots: number;
 }
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
+
+/** Slots of assembly/parallel.ts dense_u8_list_bytes(): the lists of a thread's gemm_tn_acc_u8 part. */
+const THREAD_LIST_SLOTS = (128 * (128 * 16 + 80) + 128 * 4 + 64) / 4;
 
 export { layerScratchSlots, convScratchSlots } from "../layers/scratch.js";
 
@@ -51,8 +57,9 @@ export { layerScratchSlots, convScratchSlots } from "../layers/scratch.js";
  * Lays the model out: params | grads | optimizer state | state | per-layer tensors and slots |
  * batch | scratch. dropout adds dropout after every hidden dense layer (see fullStack).
  */
-export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0, dropout = 0): ArenaLayout {
+export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0, dropout = 0, threads = 1): ArenaLayout {
   if (!Number.isInteger(batchCapacity) || batchCapacity < 1) throw new RangeError(`batchCapacity ${batchCapacity}`);
+  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads ${threads}`);
   const B = batchCapacity;
   let cursor = 0;
   const take = (slots: number) => {
@@ -171,9 +178,11 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
   const labels = take(B);
   const logits = current.z;
   const probs = take(B * spec.outputSize);
-  const scratch = take(scratchSlots);
+  // one scratch block per thread; a thread's part of the uint8 first layer's dW keeps its row lists there
+  const scratchStride = threads > 1 ? align(Math.max(scratchSlots, THREAD_LIST_SLOTS)) : scratchSlots;
+  const scratch = take(scratchStride * threads);
   const totalSlots = cursor + TAIL_PAD;
-  return { spec, batchCapacity: B, paramCount, params, grads, optState, optimizerSlots, state, stateCount: st, layers, x, xFloat, labels, logits, probs, scratch, scratchSlots, totalSlots };
+  return { spec, batchCapacity: B, paramCount, params, grads, optState, optimizerSlots, state, stateCount: st, layers, x, xFloat, labels, logits, probs, scratch, scratchSlots, threads, scratchStride, totalSlots };
 }
 
 /** Parameter count of a model (all layers' trainable blocks). */

@@ -35,9 +35,10 @@ export class Network {
     readonly dropout = 0,
   ) {
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout rate ${dropout} not in [0, 1)`);
-    this.layout = computeLayout(spec, batchCapacity, optimizerSlots, dropout);
+    this.layout = computeLayout(spec, batchCapacity, optimizerSlots, dropout, backend.threads ?? 1);
     checkArenaFits(this.layout);
     backend.allocate(this.layout.totalSlots);
+    backend.setThreadScratch?.(this.layout.scratchStride);
     backend.zero(0, this.layout.totalSlots); // a reused backend must not leak old optimizer state
     this.resetState();
   }

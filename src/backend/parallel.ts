@@ -1,0 +1,156 @@
+// How each kernel call is split across threads. The calling thread and every worker run
+// runPart() with the same arguments and their own index t of T; part t is a fixed, disjoint range
+// of the call's OUTPUT (rows of z, rows of dW, columns of dX and db, ranges of a vector), aligned
+// to the kernels' tiles, so every output element is computed by exactly the code and summation
+// order of the single-threaded kernel: results are bit-identical for any T (tests/threads.test.ts).
+// Reductions are never split over their summed dimension (the batch), so no partial sums meet.
+// Shared by the main thread (src/backend/threads.ts) and the workers (src/backend/worker-loop.ts).
+
+/** The wasm exports runPart calls (raw byte addresses). */
+export interface PartKernels {
+  dense_forward(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void;
+  dense_forward_u8(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void;
+  dense_dw_rows(dw: number, x: number, dz: number, B: number, IN: number, OUT: number, k0: number, k1: number): void;
+  dense_dw_rows_u8(dw: number, x: number, dz: number, B: number, IN: number, OUT: number, k0: number, k1: number, lists: number): void;
+  colsum_cols(db: number, dz: number, B: number, N: number, j0: number, j1: number): void;
+  dense_dx_cols(dzPrev: number, dz: number, zPrev: number, w: number, B: number, IN: number, OUT: number, c0: number, c1: number, actPrev: number, scratch: number): void;
+  sgd_step(p: number, g: number, n: number, lr: number): void;
+  sgd_momentum_step(p: number, g: number, v: number, n: number, lr: number, momentum: number, nesterov: number, wd: number): void;
+  adam_step(p: number, g: number, m: number, v: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, wd: number, decoupled: number): void;
+  scale_inplace(x: number, n: number, s: number): void;
+  dropout_forward(a: number, mask: number, n: number, threshold: number, keepScale: number, seed: number): void;
+  dropout_backward(g: number, mask: number, n: number): void;
+  fill_zero(p: number, n: number): void;
+}
+
+/** Operation codes (args[0]); the argument lists are documented at each case of runPart. */
+export const OP = {
+  EXIT: 1,
+  FAULT: 2, // tests only: args[1] = worker index that fails, args[2] = 0 throw, 1 exit the thread
+  DENSE_FWD: 10,
+  DENSE_FWD_U8: 11,
+  DENSE_BWD: 12,
+  DENSE_BWD_U8: 13,
+  SGD: 20,
+  SGD_MOM: 21,
+  ADAM: 22,
+  ZERO: 23,
+  SCALE: 24,
+  DROP_FWD: 25,
+  DROP_BWD: 26,
+} as const;
+
+/** Part t of T of [0, n) in whole units of `unit` (the last part ends at n). */
+export function part(n: number, unit: number, t: number, T: number): [number, number] {
+  const units = Math.ceil(n / unit);
+  const u0 = Math.floor((units * t) / T);
+  const u1 = Math.floor((units * (t + 1)) / T);
+  return [Math.min(n, u0 * unit), Math.min(n, u1 * unit)];
+}
+
+/**
+ * Part t of T of n output columns of gemm_panel4 (assembly/gemm.ts): its tiles start every 8
+ * columns, and 9..12 last columns are one tile, which a part boundary must not cut.
+ */
+export function panelColumns(n: number, t: number, T: number): [number, number] {
+  let units = Math.ceil(n / 8);
+  if (n > 8 && n % 8 >= 1 && n % 8 <= 4) units -= 1;
+  const u0 = Math.floor((units * t) / T);
+  const u1 = Math.floor((units * (t + 1)) / T);
+  return [u0 === units ? n : u0 * 8, u1 === units ? n : u1 * 8];
+}
+
+/** Vector ranges: 16 slots (one cache line, four f32x4) so SIMD bodies and tails match the whole call. */
+const VEC = 16;
+
+/** Runs part t of T of the call in args (args[0] = op). Byte addresses throughout; stride: scratch bytes per thread. */
+export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): void {
+  switch (a[0]) {
+    case OP.DENSE_FWD:
+    case OP.DENSE_FWD_U8: {
+      // [op, a, z, x, w, b, B, IN, OUT, act, scratch, stride]: rows of the batch in 4-row panels
+      const B = a[6], IN = a[7], OUT = a[8];
+      const [r0, r1] = part(B, 4, t, T);
+      if (r1 <= r0) return;
+      const o = r0 * OUT * 4;
+      const u8 = a[0] === OP.DENSE_FWD_U8;
+      (u8 ? k.dense_forward_u8 : k.dense_forward)(a[1] + o, a[2] + o, a[3] + r0 * IN * (u8 ? 1 : 4), a[4], a[5], r1 - r0, IN, OUT, a[9], a[10] + t * a[11]);
+      return;
+    }
+    case OP.DENSE_BWD: {
+      // [op, dzPrev (0: none), dw, db, dz, x, zPrev, w, B, IN, OUT, actPrev, scratch, stride]
+      const B = a[8], IN = a[9], OUT = a[10];
+      const [k0, k1] = part(IN, VEC, t, T); // rows of dW
+      k.dense_dw_rows(a[2], a[5], a[4], B, IN, OUT, k0, k1);
+      const [j0, j1] = part(OUT, 4, t, T); // columns of db
+      k.colsum_cols(a[3], a[4], B, OUT, j0, j1);
+      if (a[1] !== 0) {
+        const [c0, c1] = panelColumns(IN, t, T); // columns of dzPrev
+        k.dense_dx_cols(a[1], a[4], a[6], a[7], B, IN, OUT, c0, c1, a[11], a[12] + t * a[13]);
+      }
+      return;
+    }
+    case OP.DENSE_BWD_U8: {
+      // [op, dw, db, dz, x, B, IN, OUT, scratch, stride]
+      const B = a[5], IN = a[6], OUT = a[7];
+      const [k0, k1] = part(IN, VEC, t, T);
+      k.dense_dw_rows_u8(a[1], a[4], a[3], B, IN, OUT, k0, k1, a[8] + t * a[9]);
+      const [j0, j1] = part(OUT, 4, t, T);
+      k.colsum_cols(a[2], a[3], B, OUT, j0, j1);
+      return;
+    }
+    case OP.SGD: {
+      // [op, p, g, n, lr]
+      const [i0, i1] = part(a[3], VEC, t, T);
+      if (i1 > i0) k.sgd_step(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0, a[4]);
+      return;
+    }
+    case OP.SGD_MOM: {
+      // [op, p, g, v, n, lr, momentum, nesterov, wd]
+      const [i0, i1] = part(a[4], VEC, t, T);
+      if (i1 > i0) k.sgd_momentum_step(a[1] + i0 * 4, a[2] + i0 * 4, a[3] + i0 * 4, i1 - i0, a[5], a[6], a[7], a[8]);
+      return;
+    }
+    case OP.ADAM: {
+      // [op, p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, wd, decoupled]
+      const [i0, i1] = part(a[5], VEC, t, T);
+      const o = i0 * 4;
+      if (i1 > i0) k.adam_step(a[1] + o, a[2] + o, a[3] + o, a[4] + o, i1 - i0, a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+      return;
+    }
+    case OP.ZERO: {
+      // [op, p, n]
+      const [i0, i1] = part(a[2], VEC, t, T);
+      if (i1 > i0) k.fill_zero(a[1] + i0 * 4, i1 - i0);
+      return;
+    }
+    case OP.SCALE: {
+      // [op, x, n, s]
+      const [i0, i1] = part(a[2], VEC, t, T);
+      if (i1 > i0) k.scale_inplace(a[1] + i0 * 4, i1 - i0, a[3]);
+      return;
+    }
+    case OP.DROP_FWD: {
+      // [op, a, mask, n, threshold, keepScale, seed]: element i hashes seed + i·φ, so a range
+      // starting at i0 starts its seed at seed + i0·φ (mod 2³²)
+      const [i0, i1] = part(a[3], VEC, t, T);
+      if (i1 > i0) k.dropout_forward(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0, a[4], a[5], (a[6] + Math.imul(i0, 0x9e3779b9)) >>> 0);
+      return;
+    }
+    case OP.DROP_BWD: {
+      // [op, g, mask, n]
+      const [i0, i1] = part(a[3], VEC, t, T);
+      if (i1 > i0) k.dropout_backward(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0);
+      return;
+    }
+    case OP.FAULT: {
+      if (a[1] === t) {
+        if (a[2] === 1) (globalThis as { process?: { exit(code: number): void } }).process?.exit(3);
+        throw new Error("injected fault (test)");
+      }
+      return;
+    }
+    default:
+      throw new Error(`unknown thread operation ${a[0]}`);
+  }
+}

@@ -1,0 +1,369 @@
+// Multi-threaded wasm training: one compiled module, one shared WebAssembly.Memory (the
+// shared-memory build imports it), instantiated in every worker; the calling thread works too.
+// Each heavy Backend call writes its arguments into a shared control block, wakes the workers
+// (they spin briefly, then park), runs its own part and waits for theirs: one barrier per call.
+// How a call is split (and why the result is bit-identical for any thread count) is in
+// parallel.ts; the control block and the worker loop in worker-loop.ts.
+// Faults: a worker that throws or exits records it in the control block, which the waiting
+// caller checks while it spins or parks, so training ends with an error instead of a hang.
+import { SimdnetError } from "../errors.js";
+import { dropoutParams, NONE } from "./types.js";
+import { WasmBackend, kernelModule } from "./wasm.js";
+import { OP, runPart, type PartKernels } from "./parallel.js";
+import { CONTROL_BYTES, CTRL, MAX_THREADS, SPIN_MS, controlViews, readFailure, reportFailure, type WorkerInit } from "./worker-loop.js";
+
+/** A started worker, whatever runs it. */
+export interface ThreadHandle {
+  /** Resolves once the worker runs its loop; rejects if it fails to start. */
+  ready: Promise<void>;
+  terminate(): void;
+}
+
+/** Starts worker `init.index` (Node: worker_threads; browser: a Web Worker running web/thread-worker.ts). */
+export type ThreadSpawner = (init: WorkerInit, onFailure: (message: string) => void) => ThreadHandle;
+
+/** Pages of the shared memory: the module's static data fits in the initial size; 4 GiB at most. */
+const INITIAL_PAGES = 64;
+const MAXIMUM_PAGES = 65536;
+/** A worker that has not even picked a call up after this long is taken for dead. */
+const STALL_MS = 30_000;
+
+type NodeProcess = { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown; execArgv?: string[] };
+const nodeProcess = (): NodeProcess | undefined => {
+  const p = (globalThis as { process?: NodeProcess }).process;
+  return p?.versions?.node ? p : undefined;
+};
+
+/** Cores available to this process: os.availableParallelism() in Node; in a browser hardwareConcurrency when cross-origin isolated, else 1. */
+export function defaultThreads(): number {
+  const proc = nodeProcess();
+  if (proc) {
+    const os = proc.getBuiltinModule?.("node:os") as { availableParallelism?: () => number; cpus(): unknown[] } | undefined;
+    return Math.max(1, os?.availableParallelism?.() ?? os?.cpus().length ?? 1);
+  }
+  const g = globalThis as { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } };
+  return g.crossOriginIsolated ? Math.max(1, g.navigator?.hardwareConcurrency ?? 1) : 1;
+}
+
+/** Whether this environment can share a wasm memory between threads at all. */
+export function threadsAvailable(): boolean {
+  if (typeof SharedArrayBuffer === "undefined" || typeof Atomics === "undefined") return false;
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  if (!nodeProcess() && g.crossOriginIsolated === false) return false;
+  return true;
+}
+
+/** Node's spawner: worker_threads running thread-worker.ts/.js (the .ts source under tsx or vitest). */
+export function nodeSpawner(): ThreadSpawner | null {
+  const proc = nodeProcess();
+  const wt = proc?.getBuiltinModule?.("node:worker_threads") as typeof import("node:worker_threads") | undefined;
+  if (!wt) return null;
+  const source = import.meta.url.endsWith(".ts");
+  const entry = new URL(source ? "./thread-worker.ts" : "./thread-worker.js", import.meta.url);
+  return (init, onFailure) => {
+    let worker: import("node:worker_threads").Worker;
+    if (source) {
+      // TypeScript sources (tests, tsx): load the entry through tsx's API inside the worker
+      const api = new URL("../../node_modules/tsx/dist/esm/api/index.mjs", import.meta.url).href;
+      worker = new wt.Worker(`import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(api)}))`, { eval: true, workerData: init });
+    } else {
+      worker = new wt.Worker(entry, { workerData: init });
+    }
+    worker.unref(); // an idle pool never keeps the process alive
+    let started = false;
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.once("message", () => {
+        started = true;
+        resolve();
+      });
+      worker.once("error", (e) => {
+        onFailure(`${e.name}: ${e.message}`);
+        if (!started) reject(e);
+      });
+      worker.once("exit", (code) => {
+        onFailure(`the thread exited (code ${code})`);
+        if (!started) reject(new Error(`training thread ${init.index} exited (code ${code}) before it started`));
+      });
+    });
+    return { ready, terminate: () => void worker.terminate() };
+  };
+}
+
+/** A browser spawner: module Web Workers from `url` (a script that calls webThreadMain, e.g. web/thread-worker.ts). */
+export function webSpawner(url: string | URL): ThreadSpawner {
+  return (init, onFailure) => {
+    const W = (globalThis as unknown as { Worker: typeof Worker }).Worker;
+    const worker = new W(url, { type: "module" });
+    let started = false;
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.addEventListener("message", () => {
+        started = true;
+        resolve();
+      }, { once: true });
+      worker.addEventListener("error", (e) => {
+        const msg = e.message || "the thread failed";
+        onFailure(msg);
+        if (!started) reject(new Error(msg));
+      });
+    });
+    worker.postMessage(init);
+    return { ready, terminate: () => worker.terminate() };
+  };
+}
+
+/** The body of a browser thread script: `self.onmessage = webThreadMain` style bootstrap. */
+export async function webThreadMain(init: WorkerInit, post: (m: unknown) => void): Promise<void> {
+  const { workerLoop } = await import("./worker-loop.js");
+  post("ready");
+  workerLoop(init);
+}
+
+/** Workers plus the control block: one call at a time, from the thread that created it. */
+export class ThreadPool {
+  readonly threads: number;
+  private readonly control: SharedArrayBuffer;
+  private readonly i32: Int32Array;
+  /** The current call: op code then arguments (written before each run()). */
+  readonly args: Float64Array;
+  private readonly handles: ThreadHandle[] = [];
+  private gen = 0;
+  private closed = false;
+  private failure: Error | null = null;
+  private canWait = true;
+
+  private constructor(threads: number, private readonly k: PartKernels) {
+    this.threads = threads;
+    this.control = new SharedArrayBuffer(CONTROL_BYTES);
+    ({ i32: this.i32, args: this.args } = controlViews(this.control));
+  }
+
+  /** Starts threads − 1 workers and waits until all run. */
+  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, k: PartKernels, spawn: ThreadSpawner): Promise<ThreadPool> {
+    if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_THREADS)) throw new RangeError(`threads ${threads}`);
+    const pool = new ThreadPool(threads, k);
+    try {
+      for (let t = 1; t < threads; t++) {
+        const init: WorkerInit = { module, memory, control: pool.control, index: t, threads };
+        pool.handles.push(spawn(init, (message) => {
+          if (!pool.closed) reportFailure(pool.control, t, message);
+        }));
+      }
+      await Promise.all(pool.handles.map((h) => h.ready));
+    } catch (e) {
+      pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  /** Runs the call in `args` on every thread (this one computes part 0) and waits for all. */
+  run(): void {
+    this.check();
+    const c = this.i32;
+    Atomics.store(c, CTRL.DONE, 0);
+    const g = (this.gen = (this.gen + 1) | 0);
+    Atomics.store(c, CTRL.GEN, g);
+    if (Atomics.load(c, CTRL.SLEEPERS) > 0) Atomics.notify(c, CTRL.GEN);
+    let own: unknown = null;
+    try {
+      runPart(this.k, this.args, 0, this.threads);
+    } catch (e) {
+      own = e;
+    }
+    this.waitDone(g);
+    if (own) throw own;
+  }
+
+  private waitDone(g: number): void {
+    const c = this.i32;
+    const target = this.threads - 1;
+    if (Atomics.load(c, CTRL.DONE) === target) return;
+    const t0 = performance.now();
+    let n = 0;
+    while (Atomics.load(c, CTRL.DONE) !== target) {
+      if (Atomics.load(c, CTRL.ERROR) !== 0) this.check();
+      if ((++n & 255) !== 0) continue;
+      const now = performance.now();
+      if (now - t0 < SPIN_MS) continue;
+      if (this.canWait) {
+        Atomics.store(c, CTRL.MAIN_SLEEP, 1);
+        const v = Atomics.load(c, CTRL.DONE);
+        try {
+          if (v !== target) Atomics.wait(c, CTRL.DONE, v, 50);
+        } catch {
+          this.canWait = false; // a browser's main thread may not wait: keep spinning
+        }
+        Atomics.store(c, CTRL.MAIN_SLEEP, 0);
+      }
+      if (now - t0 > STALL_MS) {
+        for (let t = 1; t < this.threads; t++)
+          if (Atomics.load(c, CTRL.SEEN + 16 * t) !== g) reportFailure(this.control, t, `the thread stopped responding (nothing for ${Math.round(STALL_MS / 1000)} s)`);
+      }
+    }
+    if (Atomics.load(c, CTRL.ERROR) !== 0) this.check();
+  }
+
+  /** Throws (and shuts the pool down) once any worker failed; a failed pool stays failed. */
+  private check(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new Error("the thread pool is closed");
+    const f = readFailure(this.control);
+    if (!f) return;
+    this.failure = new SimdnetError(
+      `training thread ${f.index} of ${this.threads} failed: ${f.message}. Training stopped; --threads 1 runs on the calling thread alone`,
+      { field: "--threads" },
+    );
+    this.close();
+    throw this.failure;
+  }
+
+  /** Stops the workers (idempotent). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.args[0] = OP.EXIT;
+    Atomics.store(this.i32, CTRL.GEN, (this.gen = (this.gen + 1) | 0));
+    Atomics.notify(this.i32, CTRL.GEN);
+    for (const h of this.handles) h.terminate();
+  }
+
+  /** Tests: makes worker `index` throw (mode 0) or exit its thread (mode 1) in the next call. */
+  injectFault(index: number, mode: 0 | 1): void {
+    this.args[0] = OP.FAULT;
+    this.args[1] = index;
+    this.args[2] = mode;
+    this.run();
+  }
+}
+
+export interface ThreadedBackendOptions {
+  threads: number;
+  fma?: boolean;
+  /** How to start workers; default: Node's worker_threads. */
+  spawn?: ThreadSpawner;
+}
+
+/** Below this many multiply-adds (or elements), a call runs on the calling thread alone. */
+const MIN_WORK = 1 << 15;
+const MIN_ELEMENTS = 1 << 14;
+
+/**
+ * The wasm backend over one shared memory and a pool of workers. Heavy kernels (dense forward and
+ * backward, optimizers, zeroing, scaling, dropout) are split across the threads; small calls and
+ * the loss run on the calling thread. Same results as WasmBackend, bit for bit.
+ */
+export class ThreadedBackend extends WasmBackend {
+  readonly threads: number;
+  private a!: Float64Array;
+  private stride = 0; // scratch bytes per thread
+
+  private pool!: ThreadPool;
+
+  private constructor(memory: WebAssembly.Memory, threads: number, fma: boolean) {
+    super({ sharedMemory: memory, fma });
+    this.threads = threads;
+    (this as { variant: string }).variant = `${this.variant} ×${threads} threads`;
+  }
+
+  /** Starts the workers (threads − 1 of them) and returns the backend once all run. */
+  static async create(options: ThreadedBackendOptions): Promise<ThreadedBackend> {
+    const spawn = options.spawn ?? nodeSpawner();
+    if (!spawn) throw new Error("no way to start threads here");
+    const module = kernelModule(options.fma ? "threads-fma" : "threads");
+    const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+    const be = new ThreadedBackend(memory, options.threads, options.fma ?? false);
+    be.pool = await ThreadPool.start(options.threads, module, memory, be.k as unknown as PartKernels, spawn);
+    be.a = be.pool.args;
+    return be;
+  }
+
+  /** Per-thread kernel scratch: thread t uses the layout's scratch slot + t·stride (src/model/arena.ts). */
+  setThreadScratch(strideSlots: number): void {
+    this.stride = strideSlots * 4;
+  }
+
+  close(): void {
+    this.pool.close();
+  }
+
+  injectFault(index: number, mode: 0 | 1): void {
+    this.pool.injectFault(index, mode);
+  }
+
+  private p(slot: number): number {
+    return this.ptr(slot);
+  }
+
+  override denseForward(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void {
+    if (B * IN * OUT < MIN_WORK || B < 8) return super.denseForward(a, z, x, w, b, B, IN, OUT, act, scratch);
+    this.dense(OP.DENSE_FWD, a, z, x, w, b, B, IN, OUT, act, scratch);
+  }
+  override denseForwardU8(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void {
+    if (B * IN * OUT < MIN_WORK || B < 8) return super.denseForwardU8(a, z, x, w, b, B, IN, OUT, act, scratch);
+    this.dense(OP.DENSE_FWD_U8, a, z, x, w, b, B, IN, OUT, act, scratch);
+  }
+  private dense(op: number, a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void {
+    const v = this.a;
+    v[0] = op; v[1] = this.p(a); v[2] = this.p(z); v[3] = this.p(x); v[4] = this.p(w); v[5] = this.p(b);
+    v[6] = B; v[7] = IN; v[8] = OUT; v[9] = act; v[10] = this.p(scratch); v[11] = this.stride;
+    this.pool.run();
+  }
+  override denseBackward(dzPrev: number, dw: number, db: number, dz: number, x: number, zPrev: number, w: number, B: number, IN: number, OUT: number, actPrev: number, scratch: number): void {
+    if (B * IN * OUT < MIN_WORK) return super.denseBackward(dzPrev, dw, db, dz, x, zPrev, w, B, IN, OUT, actPrev, scratch);
+    const v = this.a;
+    v[0] = OP.DENSE_BWD; v[1] = dzPrev === NONE ? 0 : this.p(dzPrev); v[2] = this.p(dw); v[3] = this.p(db); v[4] = this.p(dz); v[5] = this.p(x);
+    v[6] = this.p(zPrev); v[7] = this.p(w); v[8] = B; v[9] = IN; v[10] = OUT; v[11] = actPrev; v[12] = this.p(scratch); v[13] = this.stride;
+    this.pool.run();
+  }
+  override denseBackwardU8(dw: number, db: number, dz: number, x: number, B: number, IN: number, OUT: number, scratch: number): void {
+    if (B * IN * OUT < MIN_WORK) return super.denseBackwardU8(dw, db, dz, x, B, IN, OUT, scratch);
+    const v = this.a;
+    v[0] = OP.DENSE_BWD_U8; v[1] = this.p(dw); v[2] = this.p(db); v[3] = this.p(dz); v[4] = this.p(x);
+    v[5] = B; v[6] = IN; v[7] = OUT; v[8] = this.p(scratch); v[9] = this.stride;
+    this.pool.run();
+  }
+  override sgdStep(p: number, g: number, n: number, lr: number): void {
+    if (n < MIN_ELEMENTS) return super.sgdStep(p, g, n, lr);
+    const v = this.a;
+    v[0] = OP.SGD; v[1] = this.p(p); v[2] = this.p(g); v[3] = n; v[4] = lr;
+    this.pool.run();
+  }
+  override sgdMomentumStep(p: number, g: number, vel: number, n: number, lr: number, momentum: number, nesterov: boolean, weightDecay: number): void {
+    if (n < MIN_ELEMENTS) return super.sgdMomentumStep(p, g, vel, n, lr, momentum, nesterov, weightDecay);
+    const v = this.a;
+    v[0] = OP.SGD_MOM; v[1] = this.p(p); v[2] = this.p(g); v[3] = this.p(vel); v[4] = n; v[5] = lr; v[6] = momentum; v[7] = nesterov ? 1 : 0; v[8] = weightDecay;
+    this.pool.run();
+  }
+  override adamStep(p: number, g: number, m: number, vv: number, n: number, lr: number, beta1: number, beta2: number, eps: number, bc1: number, bc2: number, weightDecay: number, decoupled: boolean): void {
+    if (n < MIN_ELEMENTS) return super.adamStep(p, g, m, vv, n, lr, beta1, beta2, eps, bc1, bc2, weightDecay, decoupled);
+    const v = this.a;
+    v[0] = OP.ADAM; v[1] = this.p(p); v[2] = this.p(g); v[3] = this.p(m); v[4] = this.p(vv); v[5] = n; v[6] = lr; v[7] = beta1; v[8] = beta2;
+    v[9] = eps; v[10] = bc1; v[11] = bc2; v[12] = weightDecay; v[13] = decoupled ? 1 : 0;
+    this.pool.run();
+  }
+  override zero(p: number, n: number): void {
+    if (n < MIN_ELEMENTS) return super.zero(p, n);
+    const v = this.a;
+    v[0] = OP.ZERO; v[1] = this.p(p); v[2] = n;
+    this.pool.run();
+  }
+  override scale(x: number, n: number, s: number): void {
+    if (n < MIN_ELEMENTS) return super.scale(x, n, s);
+    const v = this.a;
+    v[0] = OP.SCALE; v[1] = this.p(x); v[2] = n; v[3] = s;
+    this.pool.run();
+  }
+  override dropoutForward(a: number, mask: number, n: number, p: number, seed: number): void {
+    if (n < MIN_ELEMENTS) return super.dropoutForward(a, mask, n, p, seed);
+    const { threshold, keepScale } = dropoutParams(p);
+    const v = this.a;
+    v[0] = OP.DROP_FWD; v[1] = this.p(a); v[2] = this.p(mask); v[3] = n; v[4] = threshold; v[5] = keepScale; v[6] = seed >>> 0;
+    this.pool.run();
+  }
+  override dropoutBackward(g: number, mask: number, n: number): void {
+    if (n < MIN_ELEMENTS) return super.dropoutBackward(g, mask, n);
+    const v = this.a;
+    v[0] = OP.DROP_BWD; v[1] = this.p(g); v[2] = this.p(mask); v[3] = n;
+    this.pool.run();
+  }
+}

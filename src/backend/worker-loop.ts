@@ -1,0 +1,108 @@
+// The shared control block of a thread pool and the loop every worker runs (Node worker_threads
+// and browser Web Workers alike). One SharedArrayBuffer, separate from the wasm memory:
+//   int32 GEN      bumped by the calling thread for each call (the call's arguments are written first)
+//   int32 DONE     workers that finished the current call
+//   int32 SLEEPERS workers parked in Atomics.wait on GEN (the caller notifies only when > 0)
+//   int32 MAIN_SLEEP the caller is parked in Atomics.wait on DONE
+//   int32 ERROR    0, or 1 + the index of the first worker that failed (message at MSG)
+//   int32 SEEN[t]  the last GEN worker t picked up (the caller's watchdog)
+//   f64 ARGS[]     the call: op code, then its arguments (src/backend/parallel.ts)
+// Each hot word sits on its own cache line. A worker spins briefly on GEN (a spin round trip is
+// ~1.5 µs, a wake from Atomics.wait 15–26 µs), then parks; nothing is allocated per call.
+import { OP, runPart, type PartKernels } from "./parallel.js";
+
+export const CTRL = { GEN: 0, DONE: 16, SLEEPERS: 32, MAIN_SLEEP: 48, ERROR: 64, MSG_LEN: 80, SEEN: 128 } as const;
+export const MAX_THREADS = 256;
+const ARGS_BYTES = (CTRL.SEEN + 16 * MAX_THREADS) * 4;
+export const ARGS_COUNT = 64;
+const MSG_BYTES = ARGS_BYTES + ARGS_COUNT * 8;
+const MSG_MAX = 2048;
+export const CONTROL_BYTES = MSG_BYTES + MSG_MAX;
+
+/** Spin this long (ms) before parking in Atomics.wait. */
+export const SPIN_MS = 0.3;
+
+/** What a worker is started with (structured-cloneable: the module and both shared buffers are shared, not copied). */
+export interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  index: number;
+  threads: number;
+}
+
+export interface ControlViews {
+  i32: Int32Array;
+  args: Float64Array;
+}
+
+export function controlViews(control: SharedArrayBuffer): ControlViews {
+  return { i32: new Int32Array(control, 0, ARGS_BYTES / 4), args: new Float64Array(control, ARGS_BYTES, ARGS_COUNT) };
+}
+
+/** Records the first failure (worker `index`, or -1 for the caller) and wakes the caller. */
+export function reportFailure(control: SharedArrayBuffer, index: number, message: string): void {
+  const i32 = new Int32Array(control, 0, ARGS_BYTES / 4);
+  if (Atomics.compareExchange(i32, CTRL.ERROR, 0, index + 2) !== 0) return; // keep the first
+  const bytes = new TextEncoder().encode(message).subarray(0, MSG_MAX);
+  new Uint8Array(control, MSG_BYTES, MSG_MAX).set(bytes);
+  Atomics.store(i32, CTRL.MSG_LEN, bytes.length);
+  Atomics.add(i32, CTRL.DONE, 1 << 16); // DONE can never again equal a worker count: the caller stops waiting
+  Atomics.notify(i32, CTRL.DONE);
+}
+
+/** The failure recorded in the control block, or null. */
+export function readFailure(control: SharedArrayBuffer): { index: number; message: string } | null {
+  const i32 = new Int32Array(control, 0, ARGS_BYTES / 4);
+  const e = Atomics.load(i32, CTRL.ERROR);
+  if (e === 0) return null;
+  const n = Atomics.load(i32, CTRL.MSG_LEN);
+  const copy = new Uint8Array(n);
+  copy.set(new Uint8Array(control, MSG_BYTES, n)); // TextDecoder refuses shared views
+  return { index: e - 2, message: new TextDecoder().decode(copy) };
+}
+
+export function instantiateKernels(module: WebAssembly.Module, memory: WebAssembly.Memory): PartKernels {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as PartKernels;
+}
+
+const now = () => performance.now();
+
+/** A worker's life: waits for calls, runs its part, until EXIT (or a failure, which it reports). */
+export function workerLoop(init: WorkerInit): void {
+  const { index: t, threads: T, control } = init;
+  const { i32, args } = controlViews(control);
+  let k: PartKernels;
+  try {
+    k = instantiateKernels(init.module, init.memory);
+  } catch (e) {
+    reportFailure(control, t, `could not instantiate the kernels: ${String(e)}`);
+    return;
+  }
+  let seen = Atomics.load(i32, CTRL.GEN);
+  for (;;) {
+    let g = Atomics.load(i32, CTRL.GEN);
+    if (g === seen) {
+      const until = now() + SPIN_MS;
+      let n = 0;
+      while ((g = Atomics.load(i32, CTRL.GEN)) === seen) {
+        if ((++n & 255) === 0 && now() > until) {
+          Atomics.add(i32, CTRL.SLEEPERS, 1);
+          Atomics.wait(i32, CTRL.GEN, seen);
+          Atomics.sub(i32, CTRL.SLEEPERS, 1);
+        }
+      }
+    }
+    seen = g;
+    Atomics.store(i32, CTRL.SEEN + 16 * t, g);
+    if (args[0] === OP.EXIT) return;
+    try {
+      runPart(k, args, t, T);
+    } catch (e) {
+      reportFailure(control, t, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+      return;
+    }
+    Atomics.add(i32, CTRL.DONE, 1);
+    if (Atomics.load(i32, CTRL.MAIN_SLEEP) !== 0) Atomics.notify(i32, CTRL.DONE);
+  }
+}
