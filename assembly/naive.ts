@@ -131,7 +131,7 @@ export function avg_pool_backward_naive(dx: usize, dy: usize, B: i32, H: i32, W:
         }
 }
 
-export function batch_norm_forward_naive(a: usize, z: usize, x: usize, gamma: usize, beta: usize, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, N: i32, C: i32, training: i32, momentum: f32, eps: f32, act: i32): void {
+export function batch_norm_forward_naive(a: usize, z: usize, x: usize, gamma: usize, beta: usize, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, N: i32, C: i32, training: i32, momentum: f32, eps: f32, act: i32, scratch: usize, scratch_bytes: i32): void {
   for (let c = 0; c < C; c++) {
     let m: f32, is: f32;
     if (training) {
@@ -166,7 +166,7 @@ export function batch_norm_forward_naive(a: usize, z: usize, x: usize, gamma: us
   }
 }
 
-export function batch_norm_backward_naive(dx: usize, dgamma: usize, dbeta: usize, dz: usize, x: usize, gamma: usize, mean: usize, inv_std: usize, N: i32, C: i32): void {
+export function batch_norm_backward_naive(dx: usize, dgamma: usize, dbeta: usize, dz: usize, x: usize, gamma: usize, mean: usize, inv_std: usize, N: i32, C: i32, scratch: usize, scratch_bytes: i32): void {
   for (let c = 0; c < C; c++) {
     const m = load<f32>(at(mean, c)), is = load<f32>(at(inv_std, c));
     let d: f64 = 0, p: f64 = 0, sx: f64 = 0;

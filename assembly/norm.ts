@@ -1,17 +1,21 @@
 // Batch normalisation over N rows of C features: N = B·H·W after a conv (NHWC), N = B after a dense.
 //   x, z, a, dz, dx: (N, C) f32, row-major (C contiguous);  gamma, beta, mean, inv_std,
-//   run_mean, run_var, dgamma, dbeta: (C) f32.
+//   run_mean, run_var, dgamma, dbeta: (C) f32;  scratch: scratch_bytes of per-channel workspace
+//   owned by the caller (WasmBackend keeps a fixed block below slot 0 for it).
 //
-// Layout of the work: channels in blocks of 8 (two f32x4), then 4, then single channels; each block
-// walks all N rows (stride C) with its statistics in registers, so nothing needs scratch memory and
-// the per-channel sums run over rows in row order: a fixed reduction order, the same whatever part
-// of the channels a thread is later given.
+// Layout of the work: every pass walks the rows in order and, inside a row, the channels in f32x4
+// steps (scalar tail for C mod 4, so C = 1 is all tail), accumulating per-channel f64 sums in the
+// scratch block. The data streams through once per pass, whatever C is (walking one channel block
+// down all N rows instead re-reads every cache line C/4 times once N·C outgrows the cache: 4–8×
+// slower at 64·26·26 × 32). Channels are taken in groups that fit the scratch block (all of them
+// unless C is in the thousands). The reduction order is fixed: each channel's sum runs over the
+// rows in row order, in f64, whatever part of the channels a thread is later given.
 //
-// Statistics are accumulated in f64 (each f32 value promoted, f64x2 adds) and the variance is
-// two-pass, Σ (x − mean)², never E[x²] − E[x]²: with N = 64·26·26 = 43,264 rows an f32 running sum
-// would lose ~4 digits exactly when the mean is large next to the spread. The normalisation itself
-// is one pass over N·C in f32: z = (x − mean)·(gamma·invStd) + beta (subtracting first keeps the
-// cancellation out of a folded x·k + (beta − mean·k)).
+// Statistics: f64 sums and a two-pass variance, Σ (x − mean)² with the f64 mean, never
+// E[x²] − E[x]²: with N = 43,264 rows an f32 running sum would lose ~4 digits exactly when the mean
+// is large next to the spread. The normalisation is one pass over N·C in f32:
+// z = (x − mean)·(gamma·invStd) + beta (subtracting first keeps the cancellation out of a folded
+// x·k + (beta − mean·k)).
 import { ACT_NONE, ACT_RELU, act_rows } from "./activations";
 
 // how the normalising pass stores its result
@@ -35,108 +39,54 @@ const OUT_RELU: i32 = 2; // z and a = max(z, 0) (if a == z, the second store win
   return v128.shuffle<f32>(v, v, 2, 3, 2, 3);
 }
 
-@inline function join(lo: v128, hi: v128): v128 {
-  // [lo0, lo1, hi0, hi1] from two f64x2 demoted to f32
-  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
-}
-
 // PyTorch's factor for the running variance: N/(N − 1), or 1 when N = 1 (then the biased variance,
 // which is 0, is used rather than dividing by zero).
 @inline function unbias(N: i32): f64 {
   return N > 1 ? <f64>N / <f64>(N - 1) : 1.0;
 }
 
-// Four channels' statistics (f64x2 pairs s = Σx, q = Σ(x − mean)²) → mean, invStd, running stats.
-@inline function finish4(cb: usize, s0: v128, s1: v128, q0: v128, q1: v128, N: i32, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, momentum: f32, eps: f32): void {
-  const n = f64x2.splat(<f64>N);
-  const m0 = f64x2.div(s0, n), m1 = f64x2.div(s1, n);
-  const v0 = f64x2.div(q0, n), v1 = f64x2.div(q1, n);
-  const one = f64x2.splat(1);
-  const ve = f64x2.splat(<f64>eps);
-  v128.store(mean + cb, join(m0, m1));
-  v128.store(inv_std + cb, join(f64x2.div(one, f64x2.sqrt(f64x2.add(v0, ve))), f64x2.div(one, f64x2.sqrt(f64x2.add(v1, ve)))));
-  const mom = f64x2.splat(<f64>momentum), keep = f64x2.splat(1 - <f64>momentum);
-  const ub = f64x2.splat(unbias(N));
-  const rm = v128.load(run_mean + cb), rv = v128.load(run_var + cb);
-  v128.store(run_mean + cb, join(
-    f64x2.add(f64x2.mul(keep, f64x2.promote_low_f32x4(rm)), f64x2.mul(mom, m0)),
-    f64x2.add(f64x2.mul(keep, f64x2.promote_low_f32x4(hi_half(rm))), f64x2.mul(mom, m1))));
-  v128.store(run_var + cb, join(
-    f64x2.add(f64x2.mul(keep, f64x2.promote_low_f32x4(rv)), f64x2.mul(mom, f64x2.mul(v0, ub))),
-    f64x2.add(f64x2.mul(keep, f64x2.promote_low_f32x4(hi_half(rv))), f64x2.mul(mom, f64x2.mul(v1, ub)))));
+// scratch bytes per channel: forward Σx, Σ(x − mean)² (f64) and k = gamma·invStd (f32);
+// backward Σdz, Σdz·(x − mean), Σx (f64) and mean(dz), mean(dz·x̂), k (f32)
+export const BN_FWD_SCRATCH_PER_CHANNEL: i32 = 20;
+export const BN_BWD_SCRATCH_PER_CHANNEL: i32 = 36;
+
+// channels per group: all C if they fit, else a multiple of 4 (at least 4)
+@inline function group_width(C: i32, scratch_bytes: i32, per: i32): i32 {
+  const g = scratch_bytes / per;
+  return g >= C ? C : max(4, g & ~3);
 }
 
-// Σx then Σ(x − mean)² over the rows for channels [c, c + 4): writes mean, invStd, running stats.
-@inline function stats4(xc: usize, ld: usize, cb: usize, N: i32, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, momentum: f32, eps: f32): void {
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-  let p = xc;
-  for (let r = 0; r < N; r++, p += ld) {
-    const v = v128.load(p);
-    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
-    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi_half(v)));
+// acc[j] += x[j] for j in [0, G) (f64 acc, f32 x): one row into the per-channel sums
+@inline function add_row(acc: usize, row: usize, G: i32): void {
+  let j = 0;
+  for (; j + 4 <= G; j += 4) {
+    const v = v128.load(row + <usize>j * 4);
+    const p = acc + <usize>j * 8;
+    v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
+    v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(hi_half(v))), 16);
   }
-  const n = f64x2.splat(<f64>N);
-  const m0 = f64x2.div(s0, n), m1 = f64x2.div(s1, n);
-  let q0 = f64x2.splat(0), q1 = f64x2.splat(0);
-  p = xc;
-  for (let r = 0; r < N; r++, p += ld) {
-    const v = v128.load(p);
-    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), m0);
-    const d1 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(v)), m1);
-    q0 = f64x2.add(q0, f64x2.mul(d0, d0));
-    q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+  for (; j < G; j++) {
+    const p = acc + <usize>j * 8;
+    store<f64>(p, load<f64>(p) + <f64>load<f32>(row + <usize>j * 4));
   }
-  finish4(cb, s0, s1, q0, q1, N, mean, inv_std, run_mean, run_var, momentum, eps);
 }
 
-// The same for channels [c, c + 8): one walk over the rows reads a 32-byte run of each row.
-@inline function stats8(xc: usize, ld: usize, cb: usize, N: i32, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, momentum: f32, eps: f32): void {
-  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
-  let p = xc;
-  for (let r = 0; r < N; r++, p += ld) {
-    const v = v128.load(p), w = v128.load(p, 16);
-    s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
-    s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi_half(v)));
-    s2 = f64x2.add(s2, f64x2.promote_low_f32x4(w));
-    s3 = f64x2.add(s3, f64x2.promote_low_f32x4(hi_half(w)));
+// q[j] += (x[j] − m[j])² (f64 q and m, f32 x)
+@inline function add_row_sq(q: usize, m: usize, row: usize, G: i32): void {
+  let j = 0;
+  for (; j + 4 <= G; j += 4) {
+    const v = v128.load(row + <usize>j * 4);
+    const o = <usize>j * 8;
+    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), v128.load(m + o));
+    const d1 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(v)), v128.load(m + o, 16));
+    v128.store(q + o, f64x2.add(v128.load(q + o), f64x2.mul(d0, d0)));
+    v128.store(q + o, f64x2.add(v128.load(q + o, 16), f64x2.mul(d1, d1)), 16);
   }
-  const n = f64x2.splat(<f64>N);
-  const m0 = f64x2.div(s0, n), m1 = f64x2.div(s1, n), m2 = f64x2.div(s2, n), m3 = f64x2.div(s3, n);
-  let q0 = f64x2.splat(0), q1 = f64x2.splat(0), q2 = f64x2.splat(0), q3 = f64x2.splat(0);
-  p = xc;
-  for (let r = 0; r < N; r++, p += ld) {
-    const v = v128.load(p), w = v128.load(p, 16);
-    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), m0);
-    const d1 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(v)), m1);
-    const d2 = f64x2.sub(f64x2.promote_low_f32x4(w), m2);
-    const d3 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(w)), m3);
-    q0 = f64x2.add(q0, f64x2.mul(d0, d0));
-    q1 = f64x2.add(q1, f64x2.mul(d1, d1));
-    q2 = f64x2.add(q2, f64x2.mul(d2, d2));
-    q3 = f64x2.add(q3, f64x2.mul(d3, d3));
+  for (; j < G; j++) {
+    const o = <usize>j * 8;
+    const d = <f64>load<f32>(row + <usize>j * 4) - load<f64>(m + o);
+    store<f64>(q + o, load<f64>(q + o) + d * d);
   }
-  finish4(cb, s0, s1, q0, q1, N, mean, inv_std, run_mean, run_var, momentum, eps);
-  finish4(cb + 16, s2, s3, q2, q3, N, mean, inv_std, run_mean, run_var, momentum, eps);
-}
-
-// One channel, scalar (the tail when C is not a multiple of 4; all of C = 1).
-@inline function stats1(xc: usize, ld: usize, cb: usize, N: i32, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, momentum: f32, eps: f32): void {
-  let s: f64 = 0;
-  let p = xc;
-  for (let r = 0; r < N; r++, p += ld) s += <f64>load<f32>(p);
-  const m = s / <f64>N;
-  let q: f64 = 0;
-  p = xc;
-  for (let r = 0; r < N; r++, p += ld) {
-    const d = <f64>load<f32>(p) - m;
-    q += d * d;
-  }
-  const v = q / <f64>N;
-  store<f32>(mean + cb, <f32>m);
-  store<f32>(inv_std + cb, <f32>(1 / Math.sqrt(v + <f64>eps)));
-  const mom = <f64>momentum, keep = 1 - <f64>momentum;
-  store<f32>(run_mean + cb, <f32>(keep * <f64>load<f32>(run_mean + cb) + mom * m));
-  store<f32>(run_var + cb, <f32>(keep * <f64>load<f32>(run_var + cb) + mom * (v * unbias(N))));
 }
 
 // training (1): batch statistics (biased variance) → mean, inv_std = 1/√(var + eps) (both written,
@@ -144,54 +94,57 @@ const OUT_RELU: i32 = 2; // z and a = max(z, 0) (if a == z, the second store win
 //   the unbiased variance var·N/(N − 1) (N = 1: the biased one).
 // evaluation (0): normalises with run_mean and 1/√(run_var + eps); mean, inv_std, run_* untouched.
 // Then z = (x − mean)·(gamma·invStd) + beta and a = act(z) (a may equal z). OVERWRITES z and a.
-export function batch_norm_forward(a: usize, z: usize, x: usize, gamma: usize, beta: usize, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, N: i32, C: i32, training: i32, momentum: f32, eps: f32, act: i32): void {
+// scratch: at least 80 bytes (4 channels); 20·C bytes take all channels in one group.
+export function batch_norm_forward(a: usize, z: usize, x: usize, gamma: usize, beta: usize, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, N: i32, C: i32, training: i32, momentum: f32, eps: f32, act: i32, scratch: usize, scratch_bytes: i32): void {
   const ld = <usize>C * 4;
   const mode = act == ACT_RELU ? OUT_RELU : act == ACT_NONE && a != z ? OUT_COPY : OUT_Z;
-  // in evaluation the normaliser comes from the running statistics
-  const mu = training ? mean : run_mean;
-  let c = 0;
-  for (; c + 8 <= C; c += 8) {
-    const cb = <usize>c * 4;
-    if (training) stats8(x + cb, ld, cb, N, mean, inv_std, run_mean, run_var, momentum, eps);
-    const m0 = v128.load(mu + cb), m1 = v128.load(mu + cb, 16);
-    const i0 = training ? v128.load(inv_std + cb) : eval_inv_std4(run_var + cb, eps);
-    const i1 = training ? v128.load(inv_std + cb, 16) : eval_inv_std4(run_var + cb + 16, eps);
-    const k0 = f32x4.mul(v128.load(gamma + cb), i0), k1 = f32x4.mul(v128.load(gamma + cb, 16), i1);
-    const b0 = v128.load(beta + cb), b1 = v128.load(beta + cb, 16);
-    let o = cb;
-    for (let r = 0; r < N; r++, o += ld) {
-      const y0 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), m0), k0), b0);
-      const y1 = f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o, 16), m1), k1), b1);
-      emit4(z + o, a + o, y0, mode);
-      emit4(z + o + 16, a + o + 16, y1, mode);
+  const GW = group_width(C, scratch_bytes, BN_FWD_SCRATCH_PER_CHANNEL);
+  for (let g0 = 0; g0 < C; g0 += GW) {
+    const G = min(GW, C - g0);
+    const cb = <usize>g0 * 4; // byte offset of the group's first channel in a row / a (C) vector
+    const S = scratch, Q = scratch + <usize>G * 8, K = scratch + <usize>G * 16;
+    if (training) {
+      memory.fill(S, 0, <usize>G * 16);
+      for (let r = 0; r < N; r++) add_row(S, x + <usize>r * ld + cb, G);
+      for (let j = 0; j < G; j++) store<f64>(S + <usize>j * 8, load<f64>(S + <usize>j * 8) / <f64>N); // now the f64 mean
+      for (let r = 0; r < N; r++) add_row_sq(Q, S, x + <usize>r * ld + cb, G);
+      const mom = <f64>momentum, keep = 1 - <f64>momentum, ub = unbias(N);
+      for (let j = 0; j < G; j++) {
+        const o = cb + <usize>j * 4;
+        const m = load<f64>(S + <usize>j * 8);
+        const v = load<f64>(Q + <usize>j * 8) / <f64>N;
+        const is = <f32>(1 / Math.sqrt(v + <f64>eps));
+        store<f32>(mean + o, <f32>m);
+        store<f32>(inv_std + o, is);
+        store<f32>(run_mean + o, <f32>(keep * <f64>load<f32>(run_mean + o) + mom * m));
+        store<f32>(run_var + o, <f32>(keep * <f64>load<f32>(run_var + o) + mom * (v * ub)));
+        store<f32>(K + <usize>j * 4, load<f32>(gamma + o) * is);
+      }
+    } else {
+      for (let j = 0; j < G; j++) {
+        const o = cb + <usize>j * 4;
+        store<f32>(K + <usize>j * 4, load<f32>(gamma + o) * (<f32>1 / Mathf.sqrt(load<f32>(run_var + o) + eps)));
+      }
     }
-  }
-  for (; c + 4 <= C; c += 4) {
-    const cb = <usize>c * 4;
-    if (training) stats4(x + cb, ld, cb, N, mean, inv_std, run_mean, run_var, momentum, eps);
-    const m0 = v128.load(mu + cb);
-    const i0 = training ? v128.load(inv_std + cb) : eval_inv_std4(run_var + cb, eps);
-    const k0 = f32x4.mul(v128.load(gamma + cb), i0);
-    const b0 = v128.load(beta + cb);
-    let o = cb;
-    for (let r = 0; r < N; r++, o += ld) emit4(z + o, a + o, f32x4.add(f32x4.mul(f32x4.sub(v128.load(x + o), m0), k0), b0), mode);
-  }
-  for (; c < C; c++) {
-    const cb = <usize>c * 4;
-    if (training) stats1(x + cb, ld, cb, N, mean, inv_std, run_mean, run_var, momentum, eps);
-    const m = load<f32>(mu + cb);
-    const is = training ? load<f32>(inv_std + cb) : <f32>1 / Mathf.sqrt(load<f32>(run_var + cb) + eps);
-    const k = load<f32>(gamma + cb) * is;
-    const bb = load<f32>(beta + cb);
-    let o = cb;
-    for (let r = 0; r < N; r++, o += ld) emit1(z + o, a + o, (load<f32>(x + o) - m) * k + bb, mode);
+    // the normalising pass: one read of x, one write of z (and a)
+    const mu = (training ? mean : run_mean) + cb, bt = beta + cb;
+    for (let r = 0; r < N; r++) {
+      const o = <usize>r * ld + cb;
+      const xr = x + o, zr = z + o, ar = a + o;
+      let j = 0;
+      for (; j + 4 <= G; j += 4) {
+        const jb = <usize>j * 4;
+        const y = f32x4.add(f32x4.mul(f32x4.sub(v128.load(xr + jb), v128.load(mu + jb)), v128.load(K + jb)), v128.load(bt + jb));
+        emit4(zr + jb, ar + jb, y, mode);
+      }
+      for (; j < G; j++) {
+        const jb = <usize>j * 4;
+        emit1(zr + jb, ar + jb, (load<f32>(xr + jb) - load<f32>(mu + jb)) * load<f32>(K + jb) + load<f32>(bt + jb), mode);
+      }
+    }
   }
   // the other activations are scalar and rare: one more pass over the (N·C) block
   if (act != ACT_NONE && act != ACT_RELU) act_rows(a, z, 1, N * C, N * C, act);
-}
-
-@inline function eval_inv_std4(rv: usize, eps: f32): v128 {
-  return f32x4.div(f32x4.splat(1), f32x4.sqrt(f32x4.add(v128.load(rv), f32x4.splat(eps))));
 }
 
 // Training-mode backward, dz w.r.t. z (any activation's derivative already applied).
@@ -204,63 +157,68 @@ export function batch_norm_forward(a: usize, z: usize, x: usize, gamma: usize, b
 // also sums x in f64 in the forward's order, recovering the forward's f64 mean exactly, and corrects
 // Σ dz·(x − mean32) by (mean64 − mean32)·Σ dz. (x̂ in dx keeps the f32 mean: there the shift is
 // multiplied by mean(dz·x̂) and stays at rounding level.)
-export function batch_norm_backward(dx: usize, dgamma: usize, dbeta: usize, dz: usize, x: usize, gamma: usize, mean: usize, inv_std: usize, N: i32, C: i32): void {
+// scratch: at least 144 bytes (4 channels); 36·C bytes take all channels in one group.
+export function batch_norm_backward(dx: usize, dgamma: usize, dbeta: usize, dz: usize, x: usize, gamma: usize, mean: usize, inv_std: usize, N: i32, C: i32, scratch: usize, scratch_bytes: i32): void {
   const ld = <usize>C * 4;
-  const n = f64x2.splat(<f64>N);
-  let c = 0;
-  for (; c + 4 <= C; c += 4) {
-    const cb = <usize>c * 4;
-    const mv = v128.load(mean + cb), iv = v128.load(inv_std + cb);
-    let d0 = f64x2.splat(0), d1 = f64x2.splat(0), p0 = f64x2.splat(0), p1 = f64x2.splat(0);
-    let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
-    let o = cb;
-    for (let r = 0; r < N; r++, o += ld) {
-      const g = v128.load(dz + o), xv = v128.load(x + o);
-      const gx = f32x4.mul(g, f32x4.sub(xv, mv));
-      d0 = f64x2.add(d0, f64x2.promote_low_f32x4(g));
-      d1 = f64x2.add(d1, f64x2.promote_low_f32x4(hi_half(g)));
-      p0 = f64x2.add(p0, f64x2.promote_low_f32x4(gx));
-      p1 = f64x2.add(p1, f64x2.promote_low_f32x4(hi_half(gx)));
-      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(xv));
-      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi_half(xv)));
+  const GW = group_width(C, scratch_bytes, BN_BWD_SCRATCH_PER_CHANNEL);
+  for (let g0 = 0; g0 < C; g0 += GW) {
+    const G = min(GW, C - g0);
+    const cb = <usize>g0 * 4;
+    const D = scratch, P = scratch + <usize>G * 8, SX = scratch + <usize>G * 16;
+    const MDZ = scratch + <usize>G * 24, MDH = scratch + <usize>G * 28, K = scratch + <usize>G * 32;
+    const mu = mean + cb, iv = inv_std + cb;
+    memory.fill(D, 0, <usize>G * 24);
+    for (let r = 0; r < N; r++) {
+      const o = <usize>r * ld + cb;
+      const gr = dz + o, xr = x + o;
+      let j = 0;
+      for (; j + 4 <= G; j += 4) {
+        const jb = <usize>j * 4, o8 = <usize>j * 8;
+        const g = v128.load(gr + jb), xv = v128.load(xr + jb);
+        const gx = f32x4.mul(g, f32x4.sub(xv, v128.load(mu + jb)));
+        v128.store(D + o8, f64x2.add(v128.load(D + o8), f64x2.promote_low_f32x4(g)));
+        v128.store(D + o8, f64x2.add(v128.load(D + o8, 16), f64x2.promote_low_f32x4(hi_half(g))), 16);
+        v128.store(P + o8, f64x2.add(v128.load(P + o8), f64x2.promote_low_f32x4(gx)));
+        v128.store(P + o8, f64x2.add(v128.load(P + o8, 16), f64x2.promote_low_f32x4(hi_half(gx))), 16);
+        v128.store(SX + o8, f64x2.add(v128.load(SX + o8), f64x2.promote_low_f32x4(xv)));
+        v128.store(SX + o8, f64x2.add(v128.load(SX + o8, 16), f64x2.promote_low_f32x4(hi_half(xv))), 16);
+      }
+      for (; j < G; j++) {
+        const jb = <usize>j * 4, o8 = <usize>j * 8;
+        const g = load<f32>(gr + jb), xv = load<f32>(xr + jb);
+        store<f64>(D + o8, load<f64>(D + o8) + <f64>g);
+        store<f64>(P + o8, load<f64>(P + o8) + <f64>(g * (xv - load<f32>(mu + jb))));
+        store<f64>(SX + o8, load<f64>(SX + o8) + <f64>xv);
+      }
     }
-    // Σ dz·x̂ = invStd·(Σ dz·(x − mean32) − (mean64 − mean32)·Σ dz): see the note above
-    const e0 = f64x2.sub(f64x2.div(s0, n), f64x2.promote_low_f32x4(mv)), e1 = f64x2.sub(f64x2.div(s1, n), f64x2.promote_low_f32x4(hi_half(mv)));
-    const h0 = f64x2.mul(f64x2.sub(p0, f64x2.mul(e0, d0)), f64x2.promote_low_f32x4(iv));
-    const h1 = f64x2.mul(f64x2.sub(p1, f64x2.mul(e1, d1)), f64x2.promote_low_f32x4(hi_half(iv)));
-    v128.store(dbeta + cb, f32x4.add(v128.load(dbeta + cb), join(d0, d1)));
-    v128.store(dgamma + cb, f32x4.add(v128.load(dgamma + cb), join(h0, h1)));
+    for (let j = 0; j < G; j++) {
+      const jb = <usize>j * 4, o8 = <usize>j * 8;
+      const d = load<f64>(D + o8);
+      const m = load<f32>(mu + jb), is = load<f32>(iv + jb);
+      // Σ dz·x̂ = invStd·(Σ dz·(x − mean32) − (mean64 − mean32)·Σ dz)
+      const h = (load<f64>(P + o8) - (load<f64>(SX + o8) / <f64>N - <f64>m) * d) * <f64>is;
+      store<f32>(dbeta + cb + jb, load<f32>(dbeta + cb + jb) + <f32>d);
+      store<f32>(dgamma + cb + jb, load<f32>(dgamma + cb + jb) + <f32>h);
+      store<f32>(MDZ + jb, <f32>(d / <f64>N));
+      store<f32>(MDH + jb, <f32>(h / <f64>N));
+      store<f32>(K + jb, load<f32>(gamma + cb + jb) * is);
+    }
     if (!dx) continue;
-    const mdz = join(f64x2.div(d0, n), f64x2.div(d1, n)); // mean(dz)
-    const mdh = join(f64x2.div(h0, n), f64x2.div(h1, n)); // mean(dz·x̂)
-    const k = f32x4.mul(v128.load(gamma + cb), iv);
-    o = cb;
-    for (let r = 0; r < N; r++, o += ld) {
-      const xh = f32x4.mul(f32x4.sub(v128.load(x + o), mv), iv);
-      v128.store(dx + o, f32x4.mul(k, f32x4.sub(f32x4.sub(v128.load(dz + o), mdz), f32x4.mul(xh, mdh))));
-    }
-  }
-  for (; c < C; c++) {
-    const cb = <usize>c * 4;
-    const m = load<f32>(mean + cb), is = load<f32>(inv_std + cb);
-    let d: f64 = 0, p: f64 = 0, sx: f64 = 0;
-    let o = cb;
-    for (let r = 0; r < N; r++, o += ld) {
-      const g = load<f32>(dz + o), xv = load<f32>(x + o);
-      d += <f64>g;
-      p += <f64>(g * (xv - m));
-      sx += <f64>xv;
-    }
-    const h = (p - (sx / <f64>N - <f64>m) * d) * <f64>is;
-    store<f32>(dbeta + cb, load<f32>(dbeta + cb) + <f32>d);
-    store<f32>(dgamma + cb, load<f32>(dgamma + cb) + <f32>h);
-    if (!dx) continue;
-    const mdz = <f32>(d / <f64>N), mdh = <f32>(h / <f64>N);
-    const k = load<f32>(gamma + cb) * is;
-    o = cb;
-    for (let r = 0; r < N; r++, o += ld) {
-      const xh = (load<f32>(x + o) - m) * is;
-      store<f32>(dx + o, k * ((load<f32>(dz + o) - mdz) - xh * mdh));
+    for (let r = 0; r < N; r++) {
+      const o = <usize>r * ld + cb;
+      const gr = dz + o, xr = x + o, dr = dx + o;
+      let j = 0;
+      for (; j + 4 <= G; j += 4) {
+        const jb = <usize>j * 4;
+        const xh = f32x4.mul(f32x4.sub(v128.load(xr + jb), v128.load(mu + jb)), v128.load(iv + jb));
+        const t = f32x4.sub(f32x4.sub(v128.load(gr + jb), v128.load(MDZ + jb)), f32x4.mul(xh, v128.load(MDH + jb)));
+        v128.store(dr + jb, f32x4.mul(v128.load(K + jb), t));
+      }
+      for (; j < G; j++) {
+        const jb = <usize>j * 4;
+        const xh = (load<f32>(xr + jb) - load<f32>(mu + jb)) * load<f32>(iv + jb);
+        store<f32>(dr + jb, load<f32>(K + jb) * ((load<f32>(gr + jb) - load<f32>(MDZ + jb)) - xh * load<f32>(MDH + jb)));
+      }
     }
   }
 }

@@ -300,9 +300,9 @@ describe("average pooling", () => {
         A.set("x", x);
         A.set("dy", dy);
         be.avgPoolForward(A.slot.y, A.slot.x, p.B, p.H, p.W, p.C, p.PH, p.PW, p.SH, p.SW, p.OH, p.OW);
-        expectClose(A.get("y"), refY, `${name} avg y`);
+        expectClose(A.get("y"), refY, `${name} ${label} avg y`);
         be.avgPoolBackward(A.slot.dx, A.slot.dy, p.B, p.H, p.W, p.C, p.PH, p.PW, p.SH, p.SW, p.OH, p.OW);
-        expectClose(A.get("dx"), refDx, `${name} avg dx`);
+        expectClose(A.get("dx"), refDx, `${name} ${label} avg dx`);
       }
     });
   }
@@ -380,6 +380,11 @@ describe("batch norm", () => {
   // after a dense: N = B rows
   for (const B of [1, 2, 3, 8, 64])
     for (const C of [1, 3, 5, 10, 17, 32, 128]) it(`after a dense: ${B} x ${C}`, () => checkBatchNorm(B, C, B * 131 + C));
+
+  it("wide layers: channels in groups (the kernels' scratch holds ~1,800-3,200 channels)", () => {
+    checkBatchNorm(5, 4001, 1);
+    checkBatchNorm(3, 1822, 2);
+  });
 
   it("every activation, fused or after; a == z", () => {
     for (const act of [0, 1, 2, 3, 4, 5])

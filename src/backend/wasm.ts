@@ -29,8 +29,8 @@ interface KernelExports {
   max_pool_backward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void;
   avg_pool_forward(y: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
   avg_pool_backward(dx: number, dy: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
-  batch_norm_forward(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number): void;
-  batch_norm_backward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number): void;
+  batch_norm_forward(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number, scratch: number, scratchBytes: number): void;
+  batch_norm_backward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number, scratch: number, scratchBytes: number): void;
   activation_backward(dz: number, z: number, n: number, act: number): void;
   cast_u8(dst: number, src: number, n: number, scale: number): void;
   max_pool_forward_naive: KernelExports["max_pool_forward"];
@@ -85,12 +85,18 @@ export interface WasmBackendOptions {
 }
 
 const PAGE = 65536;
+/**
+ * Bytes kept between the module's static data and slot 0 for kernels whose interface has no scratch
+ * argument: batch norm's per-channel f64 sums (36 bytes a channel; wider layers go in groups).
+ */
+const KERNEL_SCRATCH_BYTES = 65536;
 
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   readonly variant: string;
   private readonly k: KernelExports;
   private readonly base: number; // byte address of slot 0
+  private readonly kernelScratch: number; // byte address of KERNEL_SCRATCH_BYTES below slot 0
   private buffer: ArrayBuffer | SharedArrayBuffer;
   private f: Float32Array;
   private readonly fwd: KernelExports["dense_forward"];
@@ -102,7 +108,10 @@ export class WasmBackend implements Backend {
   constructor(options: WasmBackendOptions = {}) {
     const instance = new WebAssembly.Instance(kernelModule(), {});
     this.k = instance.exports as unknown as KernelExports;
-    this.base = Math.ceil(this.k.heap_base() / 64) * 64;
+    this.kernelScratch = Math.ceil(this.k.heap_base() / 64) * 64;
+    this.base = this.kernelScratch + KERNEL_SCRATCH_BYTES;
+    const short = this.base - this.k.memory.buffer.byteLength;
+    if (short > 0) this.k.memory.grow(Math.ceil(short / PAGE));
     const naive = options.kernels === "naive";
     this.variant = naive ? "wasm-naive" : "wasm-simd";
     this.fwd = naive ? this.k.dense_forward_naive : this.k.dense_forward;
@@ -204,10 +213,10 @@ export class WasmBackend implements Backend {
     this.cnn.avg_pool_backward(this.ptr(dx), this.ptr(dy), B, H, W, C, PH, PW, SH, SW, OH, OW);
   }
   batchNormForward(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number): void {
-    this.cnn.batch_norm_forward(this.ptr(a), this.ptr(z), this.ptr(x), this.ptr(gamma), this.ptr(beta), this.ptr(mean), this.ptr(invStd), this.ptr(runMean), this.ptr(runVar), N, C, training ? 1 : 0, momentum, eps, act);
+    this.cnn.batch_norm_forward(this.ptr(a), this.ptr(z), this.ptr(x), this.ptr(gamma), this.ptr(beta), this.ptr(mean), this.ptr(invStd), this.ptr(runMean), this.ptr(runVar), N, C, training ? 1 : 0, momentum, eps, act, this.kernelScratch, KERNEL_SCRATCH_BYTES);
   }
   batchNormBackward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number): void {
-    this.cnn.batch_norm_backward(this.ptr(dx), this.ptr(dgamma), this.ptr(dbeta), this.ptr(dz), this.ptr(x), this.ptr(gamma), this.ptr(mean), this.ptr(invStd), N, C);
+    this.cnn.batch_norm_backward(this.ptr(dx), this.ptr(dgamma), this.ptr(dbeta), this.ptr(dz), this.ptr(x), this.ptr(gamma), this.ptr(mean), this.ptr(invStd), N, C, this.kernelScratch, KERNEL_SCRATCH_BYTES);
   }
   activationBackward(dz: number, z: number, n: number, act: number): void {
     this.cnn.activation_backward(this.ptr(dz), this.ptr(z), n, act);
