@@ -4,6 +4,7 @@
 // after a dense). The references themselves are checked by finite differences in float64.
 import { describe, expect, it } from "vitest";
 import { WasmBackend } from "../src/backend/wasm.js";
+import { JsBackend } from "../src/backend/js.js";
 import { NONE, type Backend } from "../src/backend/types.js";
 import { actForward, actGrad } from "../src/backend/activations.js";
 import { Rng } from "../src/rng.js";
@@ -534,5 +535,86 @@ describe("activation backward and uint8 cast", () => {
         }
       }
     }
+  });
+});
+
+// ---------------------------------------------------------------- the TypeScript backend
+
+describe("wasm agrees with JsBackend(\"f64\")", () => {
+  const js = new JsBackend("f64");
+  /** Runs `call` on each backend over the same inputs; compares every region to the f64 backend's. */
+  function agree(what: string, sizes: Record<string, number>, inputs: Record<string, ArrayLike<number>>, call: (be: Backend, s: Record<string, number>) => void, ints: string[] = []): void {
+    const results = [js, fast, naive].map((be) => {
+      const A = arena(be, sizes);
+      for (const [k, v] of Object.entries(inputs)) A.set(k, v);
+      call(be, A.slot);
+      return Object.fromEntries(Object.keys(sizes).map((k) => [k, ints.includes(k) ? A.ints(k) : A.get(k)]));
+    });
+    for (const r of results.slice(1))
+      for (const k of Object.keys(sizes)) {
+        if (ints.includes(k)) expectEqualInts(r[k], results[0][k], `${what} ${k}`);
+        else if (!(k in inputs) || ["dgamma", "dbeta", "runMean", "runVar", "rm2", "rv2"].includes(k)) expectClose(r[k], results[0][k], `${what} ${k}`);
+      }
+  }
+
+  it("pooling", () => {
+    for (const [H, W] of [[5, 7], [27, 27]])
+      for (const C of [1, 5, 32])
+        for (const [name, PH, PW, SH, SW] of [...POOLS, ["global", H, W, 1, 1] as [string, number, number, number, number]]) {
+          const p = pool(3, H, W, C, PH, PW, SH, SW);
+          const nx = p.B * H * W * C, ny = p.B * p.OH * p.OW * C;
+          const rng = new Rng(nx + PH);
+          const inputs = { x: randomF32(rng, nx), dy: randomF32(rng, ny) };
+          agree(`max ${name} ${H}x${W}x${C}`, { x: nx, dy: ny, y: ny, argmax: ny, dx: nx }, inputs, (be, s) => {
+            be.maxPoolForward(s.y, s.argmax, s.x, p.B, H, W, C, PH, PW, SH, SW, p.OH, p.OW);
+            be.maxPoolBackward(s.dx, s.dy, s.argmax, p.B, H, W, C, p.OH, p.OW);
+          }, ["argmax"]);
+          agree(`avg ${name} ${H}x${W}x${C}`, { x: nx, dy: ny, y: ny, dx: nx }, inputs, (be, s) => {
+            be.avgPoolForward(s.y, s.x, p.B, H, W, C, PH, PW, SH, SW, p.OH, p.OW);
+            be.avgPoolBackward(s.dx, s.dy, p.B, H, W, C, PH, PW, SH, SW, p.OH, p.OW);
+          });
+        }
+  });
+
+  it("batch norm, both modes, then the backward (every output region compared)", () => {
+    for (const [N, C] of [[1, 3], [8, 10], [3 * 13 * 13, 17], [8 * 5 * 7, 32], [64, 128]])
+      for (const training of [1, 0])
+        for (const act of [0, 1, 4]) {
+          const rng = new Rng(N * C + training);
+          const inputs = {
+            x: randomF32(rng, N * C, 2, 0.5), dz: randomF32(rng, N * C),
+            gamma: randomF32(rng, C, 0.3, 1), beta: randomF32(rng, C, 0.2),
+            runMean: randomF32(rng, C, 0.1), runVar: Float64Array.from({ length: C }, () => Math.fround(0.5 + rng.next())),
+            dgamma: randomF32(rng, C), dbeta: randomF32(rng, C),
+          };
+          const sizes: Record<string, number> = { x: N * C, dz: N * C, gamma: C, beta: C, runMean: C, runVar: C, dgamma: C, dbeta: C, z: N * C, a: N * C, mean: C, invStd: C, dx: N * C };
+          if (!training) {
+            Object.assign(inputs, { rm2: inputs.runMean, rv2: inputs.runVar });
+            Object.assign(sizes, { rm2: C, rv2: C, z2: N * C, a2: N * C });
+          }
+          agree(`bn N=${N} C=${C} training ${training} act ${act}`, sizes, inputs, (be, s) => {
+            be.batchNormForward(s.a, s.z, s.x, s.gamma, s.beta, s.mean, s.invStd, s.runMean, s.runVar, N, C, training, 0.1, EPS, act);
+            // the backward needs the batch statistics: in evaluation they were not written, so
+            // take them from a training forward into regions of their own
+            if (!training) be.batchNormForward(s.a2, s.z2, s.x, s.gamma, s.beta, s.mean, s.invStd, s.rm2, s.rv2, N, C, 1, 0.1, EPS, act);
+            be.batchNormBackward(s.dx, s.dgamma, s.dbeta, s.dz, s.x, s.gamma, s.mean, s.invStd, N, C);
+          });
+        }
+  });
+
+  it("activation backward and uint8 cast", () => {
+    for (const act of [0, 1, 2, 3, 4, 5]) {
+      const rng = new Rng(act);
+      agree(`act ${act}`, { z: 37, dz: 37 }, { z: randomF32(rng, 37, 2), dz: randomF32(rng, 37) }, (be, s) => be.activationBackward(s.dz, s.z, 37, act));
+    }
+    const bytes = Uint8Array.from({ length: 103 }, (_, i) => (i * 89) & 255);
+    const out = [js, fast, naive].map((be) => {
+      const A = arena(be, { src: 26, dst: 103 });
+      be.bytes(A.slot.src, 103).set(bytes);
+      be.castU8(A.slot.dst, A.slot.src, 103, 1 / 255);
+      return A.get("dst");
+    });
+    expectClose(out[1], out[0], "cast fast");
+    expectClose(out[2], out[0], "cast naive");
   });
 });
