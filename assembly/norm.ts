@@ -3,11 +3,11 @@
 //   run_mean, run_var, dgamma, dbeta: (C) f32;  scratch: scratch_bytes of per-channel workspace
 //   owned by the caller (WasmBackend keeps a fixed block below slot 0 for it).
 //
-// Layout of the work: every pass walks the rows in order and, inside a row, the channels in f32x4
-// steps (scalar tail for C mod 4, so C = 1 is all tail), accumulating per-channel f64 sums in the
-// scratch block. The data streams through once per pass, whatever C is (walking one channel block
-// down all N rows instead re-reads every cache line C/4 times once N·C outgrows the cache: 4–8×
-// slower at 64·26·26 × 32). Channels are taken in groups that fit the scratch block (all of them
+// Layout of the work: every pass streams the rows once, in order, channels in f32x4 steps (scalar
+// tail for C mod 4, so C = 1 is all tail), per-channel f64 sums kept in the scratch block. The
+// accumulating passes go in tiles of rows that stay in L1 while the 4-channel blocks take turns over
+// them with their sums in registers (walking one channel block down all N rows instead re-reads
+// every cache line C/4 times once N·C outgrows the cache: 4–8× slower at 64·26·26 × 32). Channels are taken in groups that fit the scratch block (all of them
 // unless C is in the thousands). The reduction order is fixed: each channel's sum runs over the
 // rows in row order, in f64, whatever part of the channels a thread is later given.
 //
@@ -56,36 +56,104 @@ export const BN_BWD_SCRATCH_PER_CHANNEL: i32 = 36;
   return g >= C ? C : max(4, g & ~3);
 }
 
-// acc[j] += x[j] for j in [0, G) (f64 acc, f32 x): one row into the per-channel sums
-@inline function add_row(acc: usize, row: usize, G: i32): void {
+// Rows per tile for the accumulating passes: a tile of the (one or two) arrays read stays in L1
+// while the channel blocks take turns over it, each block's sums in registers for the whole tile
+// (loaded from and stored back to scratch once per tile). Rows are still added in row order, so the
+// sums are exactly those of a plain row-by-row loop.
+@inline function tile_rows(C: i32): i32 {
+  return max(1, 2048 / C);
+}
+
+// acc[j] += Σ_r x[r, j] for j in [0, G), rows r in [0, R) at stride ld (f64 acc, f32 x)
+@inline function add_rows(acc: usize, x0: usize, R: i32, ld: usize, G: i32): void {
   let j = 0;
-  for (; j + 4 <= G; j += 4) {
-    const v = v128.load(row + <usize>j * 4);
+  // eight channels at a time: four independent f64 add chains hide the add latency
+  for (; j + 8 <= G; j += 8) {
     const p = acc + <usize>j * 8;
-    v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
-    v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(hi_half(v))), 16);
+    let s0 = v128.load(p), s1 = v128.load(p, 16), s2 = v128.load(p, 32), s3 = v128.load(p, 48);
+    let xr = x0 + <usize>j * 4;
+    for (let r = 0; r < R; r++, xr += ld) {
+      const v = v128.load(xr), w = v128.load(xr, 16);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi_half(v)));
+      s2 = f64x2.add(s2, f64x2.promote_low_f32x4(w));
+      s3 = f64x2.add(s3, f64x2.promote_low_f32x4(hi_half(w)));
+    }
+    v128.store(p, s0);
+    v128.store(p, s1, 16);
+    v128.store(p, s2, 32);
+    v128.store(p, s3, 48);
+  }
+  for (; j + 4 <= G; j += 4) {
+    const p = acc + <usize>j * 8;
+    let s0 = v128.load(p), s1 = v128.load(p, 16);
+    let xr = x0 + <usize>j * 4;
+    for (let r = 0; r < R; r++, xr += ld) {
+      const v = v128.load(xr);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(v));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi_half(v)));
+    }
+    v128.store(p, s0);
+    v128.store(p, s1, 16);
   }
   for (; j < G; j++) {
     const p = acc + <usize>j * 8;
-    store<f64>(p, load<f64>(p) + <f64>load<f32>(row + <usize>j * 4));
+    let s = load<f64>(p);
+    let xr = x0 + <usize>j * 4;
+    for (let r = 0; r < R; r++, xr += ld) s += <f64>load<f32>(xr);
+    store<f64>(p, s);
   }
 }
 
-// q[j] += (x[j] − m[j])² (f64 q and m, f32 x)
-@inline function add_row_sq(q: usize, m: usize, row: usize, G: i32): void {
+// q[j] += Σ_r (x[r, j] − m[j])² (f64 q and m, f32 x), tiled as add_rows
+@inline function add_rows_sq(q: usize, m: usize, x0: usize, R: i32, ld: usize, G: i32): void {
   let j = 0;
-  for (; j + 4 <= G; j += 4) {
-    const v = v128.load(row + <usize>j * 4);
+  for (; j + 8 <= G; j += 8) {
     const o = <usize>j * 8;
-    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), v128.load(m + o));
-    const d1 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(v)), v128.load(m + o, 16));
-    v128.store(q + o, f64x2.add(v128.load(q + o), f64x2.mul(d0, d0)));
-    v128.store(q + o, f64x2.add(v128.load(q + o, 16), f64x2.mul(d1, d1)), 16);
+    let q0 = v128.load(q + o), q1 = v128.load(q + o, 16), q2 = v128.load(q + o, 32), q3 = v128.load(q + o, 48);
+    const m0 = v128.load(m + o), m1 = v128.load(m + o, 16), m2 = v128.load(m + o, 32), m3 = v128.load(m + o, 48);
+    let xr = x0 + <usize>j * 4;
+    for (let r = 0; r < R; r++, xr += ld) {
+      const v = v128.load(xr), w = v128.load(xr, 16);
+      const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), m0);
+      const d1 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(v)), m1);
+      const d2 = f64x2.sub(f64x2.promote_low_f32x4(w), m2);
+      const d3 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(w)), m3);
+      q0 = f64x2.add(q0, f64x2.mul(d0, d0));
+      q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+      q2 = f64x2.add(q2, f64x2.mul(d2, d2));
+      q3 = f64x2.add(q3, f64x2.mul(d3, d3));
+    }
+    v128.store(q + o, q0);
+    v128.store(q + o, q1, 16);
+    v128.store(q + o, q2, 32);
+    v128.store(q + o, q3, 48);
+  }
+  for (; j + 4 <= G; j += 4) {
+    const o = <usize>j * 8;
+    let q0 = v128.load(q + o), q1 = v128.load(q + o, 16);
+    const m0 = v128.load(m + o), m1 = v128.load(m + o, 16);
+    let xr = x0 + <usize>j * 4;
+    for (let r = 0; r < R; r++, xr += ld) {
+      const v = v128.load(xr);
+      const d0 = f64x2.sub(f64x2.promote_low_f32x4(v), m0);
+      const d1 = f64x2.sub(f64x2.promote_low_f32x4(hi_half(v)), m1);
+      q0 = f64x2.add(q0, f64x2.mul(d0, d0));
+      q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+    }
+    v128.store(q + o, q0);
+    v128.store(q + o, q1, 16);
   }
   for (; j < G; j++) {
     const o = <usize>j * 8;
-    const d = <f64>load<f32>(row + <usize>j * 4) - load<f64>(m + o);
-    store<f64>(q + o, load<f64>(q + o) + d * d);
+    let acc = load<f64>(q + o);
+    const mj = load<f64>(m + o);
+    let xr = x0 + <usize>j * 4;
+    for (let r = 0; r < R; r++, xr += ld) {
+      const d = <f64>load<f32>(xr) - mj;
+      acc += d * d;
+    }
+    store<f64>(q + o, acc);
   }
 }
 
@@ -105,9 +173,10 @@ export function batch_norm_forward(a: usize, z: usize, x: usize, gamma: usize, b
     const S = scratch, Q = scratch + <usize>G * 8, K = scratch + <usize>G * 16;
     if (training) {
       memory.fill(S, 0, <usize>G * 16);
-      for (let r = 0; r < N; r++) add_row(S, x + <usize>r * ld + cb, G);
+      const T = tile_rows(C);
+      for (let r = 0; r < N; r += T) add_rows(S, x + <usize>r * ld + cb, min(T, N - r), ld, G);
       for (let j = 0; j < G; j++) store<f64>(S + <usize>j * 8, load<f64>(S + <usize>j * 8) / <f64>N); // now the f64 mean
-      for (let r = 0; r < N; r++) add_row_sq(Q, S, x + <usize>r * ld + cb, G);
+      for (let r = 0; r < N; r += T) add_rows_sq(Q, S, x + <usize>r * ld + cb, min(T, N - r), ld, G);
       const mom = <f64>momentum, keep = 1 - <f64>momentum, ub = unbias(N);
       for (let j = 0; j < G; j++) {
         const o = cb + <usize>j * 4;
@@ -168,27 +237,49 @@ export function batch_norm_backward(dx: usize, dgamma: usize, dbeta: usize, dz: 
     const MDZ = scratch + <usize>G * 24, MDH = scratch + <usize>G * 28, K = scratch + <usize>G * 32;
     const mu = mean + cb, iv = inv_std + cb;
     memory.fill(D, 0, <usize>G * 24);
-    for (let r = 0; r < N; r++) {
-      const o = <usize>r * ld + cb;
-      const gr = dz + o, xr = x + o;
+    const T = tile_rows(C);
+    for (let r0 = 0; r0 < N; r0 += T) {
+      const R = min(T, N - r0);
+      const o0 = <usize>r0 * ld + cb;
       let j = 0;
       for (; j + 4 <= G; j += 4) {
         const jb = <usize>j * 4, o8 = <usize>j * 8;
-        const g = v128.load(gr + jb), xv = v128.load(xr + jb);
-        const gx = f32x4.mul(g, f32x4.sub(xv, v128.load(mu + jb)));
-        v128.store(D + o8, f64x2.add(v128.load(D + o8), f64x2.promote_low_f32x4(g)));
-        v128.store(D + o8, f64x2.add(v128.load(D + o8, 16), f64x2.promote_low_f32x4(hi_half(g))), 16);
-        v128.store(P + o8, f64x2.add(v128.load(P + o8), f64x2.promote_low_f32x4(gx)));
-        v128.store(P + o8, f64x2.add(v128.load(P + o8, 16), f64x2.promote_low_f32x4(hi_half(gx))), 16);
-        v128.store(SX + o8, f64x2.add(v128.load(SX + o8), f64x2.promote_low_f32x4(xv)));
-        v128.store(SX + o8, f64x2.add(v128.load(SX + o8, 16), f64x2.promote_low_f32x4(hi_half(xv))), 16);
+        let d0 = v128.load(D + o8), d1 = v128.load(D + o8, 16);
+        let p0 = v128.load(P + o8), p1 = v128.load(P + o8, 16);
+        let s0 = v128.load(SX + o8), s1 = v128.load(SX + o8, 16);
+        const mv = v128.load(mu + jb);
+        let o = o0 + jb;
+        for (let r = 0; r < R; r++, o += ld) {
+          const g = v128.load(dz + o), xv = v128.load(x + o);
+          const gx = f32x4.mul(g, f32x4.sub(xv, mv));
+          d0 = f64x2.add(d0, f64x2.promote_low_f32x4(g));
+          d1 = f64x2.add(d1, f64x2.promote_low_f32x4(hi_half(g)));
+          p0 = f64x2.add(p0, f64x2.promote_low_f32x4(gx));
+          p1 = f64x2.add(p1, f64x2.promote_low_f32x4(hi_half(gx)));
+          s0 = f64x2.add(s0, f64x2.promote_low_f32x4(xv));
+          s1 = f64x2.add(s1, f64x2.promote_low_f32x4(hi_half(xv)));
+        }
+        v128.store(D + o8, d0);
+        v128.store(D + o8, d1, 16);
+        v128.store(P + o8, p0);
+        v128.store(P + o8, p1, 16);
+        v128.store(SX + o8, s0);
+        v128.store(SX + o8, s1, 16);
       }
       for (; j < G; j++) {
         const jb = <usize>j * 4, o8 = <usize>j * 8;
-        const g = load<f32>(gr + jb), xv = load<f32>(xr + jb);
-        store<f64>(D + o8, load<f64>(D + o8) + <f64>g);
-        store<f64>(P + o8, load<f64>(P + o8) + <f64>(g * (xv - load<f32>(mu + jb))));
-        store<f64>(SX + o8, load<f64>(SX + o8) + <f64>xv);
+        let d = load<f64>(D + o8), p = load<f64>(P + o8), sx = load<f64>(SX + o8);
+        const m = load<f32>(mu + jb);
+        let o = o0 + jb;
+        for (let r = 0; r < R; r++, o += ld) {
+          const g = load<f32>(dz + o), xv = load<f32>(x + o);
+          d += <f64>g;
+          p += <f64>(g * (xv - m));
+          sx += <f64>xv;
+        }
+        store<f64>(D + o8, d);
+        store<f64>(P + o8, p);
+        store<f64>(SX + o8, sx);
       }
     }
     for (let j = 0; j < G; j++) {
