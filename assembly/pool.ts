@@ -21,6 +21,30 @@ export function max_pool_forward(y: usize, argmax: usize, x: usize, B: i32, H: i
         const corner = xb + (<usize>h0 * <usize>W + <usize>w0) * cs;
         const i0 = h0 * W + w0;
         let c = 0;
+        if (PH == 2 && PW == 2) {
+          // the common 2×2 window unrolled, same order: (0,0), (0,1), (1,0), (1,1)
+          const down = <usize>W * cs;
+          const j1 = i32x4.splat(i0 + 1), j2 = i32x4.splat(i0 + W), j3 = i32x4.splat(i0 + W + 1);
+          for (; c + 4 <= C; c += 4) {
+            const p = corner + <usize>c * 4;
+            let best = v128.load(p);
+            let idx = i32x4.splat(i0);
+            let v = v128.load(p + cs);
+            let m = f32x4.gt(v, best);
+            best = v128.bitselect(v, best, m);
+            idx = v128.bitselect(j1, idx, m);
+            v = v128.load(p + down);
+            m = f32x4.gt(v, best);
+            best = v128.bitselect(v, best, m);
+            idx = v128.bitselect(j2, idx, m);
+            v = v128.load(p + down + cs);
+            m = f32x4.gt(v, best);
+            best = v128.bitselect(v, best, m);
+            idx = v128.bitselect(j3, idx, m);
+            v128.store(y + o + <usize>c * 4, best);
+            if (argmax) v128.store(argmax + o + <usize>c * 4, idx);
+          }
+        }
         for (; c + 4 <= C; c += 4) {
           const cb = <usize>c * 4;
           let best = v128.load(corner + cb);

@@ -618,3 +618,60 @@ describe("wasm agrees with JsBackend(\"f64\")", () => {
     expectClose(out[2], out[0], "cast naive");
   });
 });
+
+describe("fast and naive wasm kernels are bit-identical", () => {
+  // Both add the same values in the same order (window cells row-major; per-channel f64 sums over
+  // rows in row order) and round the same way, so the SIMD kernels change no bit: the property a
+  // threaded version must keep whatever part of the work each thread is given.
+  it("pooling, batch norm (both modes, every activation, channel groups), activation backward, cast", () => {
+    const cases: [number, number, number, number][] = [
+      [3, 13, 13, 17],
+      [2, 27, 27, 32],
+      [1, 5, 7, 1],
+      [4, 11, 11, 5],
+      [2, 1, 3, 4001],
+    ];
+    for (const [B, H, W, C] of cases) {
+      const N = B * H * W;
+      const sizes = { x: N * C, z: N * C, a: N * C, dz: N * C, dx: N * C, y: N * C, am: N * C, gamma: C, beta: C, mean: C, invStd: C, rm: C, rv: C, dg: C, db: C, u8: Math.ceil(N / 4), f: N };
+      const rng = new Rng(N + C);
+      const inputs = { x: randomF32(rng, N * C, 2, 0.5), dz: randomF32(rng, N * C), gamma: randomF32(rng, C, 0.3, 1), beta: randomF32(rng, C), rm: randomF32(rng, C), rv: randomF32(rng, C, 0.1, 1), dg: randomF32(rng, C), db: randomF32(rng, C) };
+      const pixels = Uint8Array.from({ length: N }, () => rng.int(256));
+      const bits = WASM.map(([, be]) => {
+        const A = arena(be, sizes);
+        for (const [k, v] of Object.entries(inputs)) A.set(k, v);
+        be.bytes(A.slot.u8, N).set(pixels);
+        const s = A.slot;
+        const out: Float32Array[] = [];
+        const snap = () => out.push(Float32Array.from(be.floats().subarray(s.x, s.f + N)));
+        for (const [PH, PW, SH, SW] of [[2, 2, 2, 2], [3, 3, 2, 2], [H, W, 1, 1]]) {
+          if (PH > H || PW > W) continue;
+          const OH = Math.floor((H - PH) / SH) + 1, OW = Math.floor((W - PW) / SW) + 1;
+          be.maxPoolForward(s.y, s.am, s.x, B, H, W, C, PH, PW, SH, SW, OH, OW);
+          be.maxPoolBackward(s.dx, s.dz, s.am, B, H, W, C, OH, OW);
+          snap();
+          be.avgPoolForward(s.y, s.x, B, H, W, C, PH, PW, SH, SW, OH, OW);
+          be.avgPoolBackward(s.dx, s.dz, B, H, W, C, PH, PW, SH, SW, OH, OW);
+          snap();
+        }
+        for (const act of [0, 1, 3]) {
+          be.batchNormForward(s.a, s.z, s.x, s.gamma, s.beta, s.mean, s.invStd, s.rm, s.rv, N, C, 1, 0.1, EPS, act);
+          be.batchNormBackward(s.dx, s.dg, s.db, s.dz, s.x, s.gamma, s.mean, s.invStd, N, C);
+          snap();
+          be.batchNormForward(s.a, s.a, s.x, s.gamma, s.beta, s.mean, s.invStd, s.rm, s.rv, N, C, 0, 0.1, EPS, act);
+          snap();
+        }
+        be.activationBackward(s.dz, s.z, N * C, 5);
+        be.castU8(s.f, s.u8, N, 1 / 255);
+        snap();
+        return out;
+      });
+      expect(bits[0].length).toBe(bits[1].length);
+      for (let k = 0; k < bits[0].length; k++) {
+        const p = new Uint32Array(bits[0][k].buffer), q = new Uint32Array(bits[1][k].buffer);
+        const i = p.findIndex((v, j) => v !== q[j]);
+        expect(i, `${B}x${H}x${W}x${C} snapshot ${k}: first differing slot`).toBe(-1);
+      }
+    }
+  });
+});
