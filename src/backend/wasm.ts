@@ -87,7 +87,9 @@ export interface WasmBackendOptions {
 const PAGE = 65536;
 /**
  * Bytes kept between the module's static data and slot 0 for kernels whose interface has no scratch
- * argument: batch norm's per-channel f64 sums (36 bytes a channel; wider layers go in groups).
+ * argument: batch norm's per-channel f64 sums (36 bytes a channel; wider layers go in groups). Slot
+ * offsets do not see it. One block per instance: threads sharing one memory will need a block each
+ * (or the kernel a [begin, end) of channels and offsets by channel).
  */
 const KERNEL_SCRATCH_BYTES = 65536;
 
