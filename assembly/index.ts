@@ -10,4 +10,4 @@ export function heap_base(): usize {
   return __heap_base;
 }
 export { dropout_forward, dropout_backward } from "./dropout";
-export { peak_probe } from "./probe";
+export { peak_probe, peak_probe_2x16, peak_probe_regs, peak_probe_split, clock_probe } from "./probe";
