@@ -1,5 +1,6 @@
 // Shared bench helpers: real MNIST batches, medians, output.
 import { loadMnistDir, type MnistSets } from "../src/data/files.js";
+import type { Dataset } from "../src/data/dataset.js";
 
 export const quick = process.argv.includes("--quick");
 export const json = process.argv.includes("--json");
@@ -97,10 +98,24 @@ export class RawWasm {
 /** Bytes to MiB (2^20 bytes): every memory figure of the suite is in MiB. */
 export const toMiB = (bytes: number) => bytes / 2 ** 20;
 
+/** Which pixels a training benchmark feeds: real MNIST, or MNIST with every zero pixel set to 1
+ *  ("dense": the same digits, but nothing for the first layer's zero-skipping to skip). */
+export type Pixels = "mnist" | "dense";
+
+let denseTrain: Dataset | undefined;
+/** The MNIST training set, or its dense variant (a copy with every 0 pixel set to 1). */
+export function trainSet(pixels: Pixels): Dataset {
+  const { train } = loadMnist();
+  if (pixels === "mnist") return train;
+  if (!denseTrain) {
+    const images = train.images.slice();
+    for (let i = 0; i < images.length; i++) if (images[i] === 0) images[i] = 1;
+    denseTrain = { ...train, images, source: `${train.source} (every 0 pixel set to 1)` };
+  }
+  return denseTrain;
+}
+
 /** The first n training images of MNIST as one (n, 784) uint8 block; `dense` sets every zero pixel to 1. */
 export function mnistPixels(n: number, dense: boolean): Uint8Array {
-  const { train } = loadMnist();
-  const out = train.images.slice(0, n * 784);
-  if (dense) for (let i = 0; i < out.length; i++) if (out[i] === 0) out[i] = 1;
-  return out;
+  return trainSet(dense ? "dense" : "mnist").images.slice(0, n * 784);
 }
