@@ -27,7 +27,7 @@ if (which === "cnnK") {
     net = new Network(simdnetSpec(CNN_K), backend, CNN_K.batch, 0, 0);
     if (net.paramCount !== CNN_K.params) throw new Error(`built ${net.paramCount} parameters, K has ${CNN_K.params}`);
   } catch (e) {
-    console.log(JSON.stringify({ model: which, waiting: `the layer model is not wired yet (${(e as Error).message.split("\n")[0]})` }));
+    console.log(JSON.stringify({ model: which, waiting: `the network could not be built (${(e as Error).message.split("\n")[0]})` }));
     process.exit(0);
   }
 } else {
@@ -38,17 +38,23 @@ const trainPart = samples < train.indices.length ? { data: train.data, indices: 
 const heapMiB: number[] = [];
 gc();
 heapMiB.push(toMiB(process.memoryUsage().heapUsed));
-await fit(net, trainPart, which === "cnnK" ? null : val, {
-  epochs,
-  batchSize: 64,
-  schedule: constantSchedule(which === "cnnK" ? 0.01 : 0.05),
-  seed: 1,
-  optimizer: new Sgd(),
-  onEpochEnd: () => {
-    gc();
-    heapMiB.push(toMiB(process.memoryUsage().heapUsed));
-  },
-});
+try {
+  await fit(net, trainPart, which === "cnnK" ? null : val, {
+    epochs,
+    batchSize: 64,
+    schedule: constantSchedule(which === "cnnK" ? 0.01 : 0.05),
+    seed: 1,
+    optimizer: new Sgd(),
+    onEpochEnd: () => {
+      gc();
+      heapMiB.push(toMiB(process.memoryUsage().heapUsed));
+    },
+  });
+} catch (e) {
+  // e.g. a backend whose conv kernels are not there yet
+  console.log(JSON.stringify({ model: which, waiting: `training failed (${(e as Error).message.split("\n")[0]})` }));
+  process.exit(0);
+}
 const afterFirst = heapMiB.slice(1);
 console.log(
   JSON.stringify({

@@ -81,15 +81,20 @@ export function measureClockGHz(runs = 5): number {
 export interface PeakSample {
   at: string;
   probes: Record<ProbeName, number>;
+  clockGHz: number;
 }
 
-/** Keeps every probe measurement of the run; the denominator is the best over all of them. */
+/** Keeps every probe (and clock) measurement of the run; the denominator is the best over all of them. */
 export class PeakTracker {
   readonly samples: PeakSample[] = [];
   remeasure(at: string): number {
     const probes = measureProbes();
-    this.samples.push({ at, probes });
+    this.samples.push({ at, probes, clockGHz: measureClockGHz(3) });
     return Math.max(...Object.values(probes));
+  }
+  /** Fastest clock seen (another job only makes the clock probe slower). */
+  get clockGHz(): number {
+    return Math.max(0, ...this.samples.map((s) => s.clockGHz));
   }
   /** Best GFLOP/s over every shape and every re-measurement. */
   get best(): number {
