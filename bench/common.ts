@@ -108,7 +108,7 @@ export function trainSet(pixels: Pixels): Dataset {
   const { train } = loadMnist();
   if (pixels === "mnist") return train;
   if (!denseTrain) {
-    const images = train.images.slice();
+    const images = new Uint8Array(train.images); // a copy (Buffer#slice would be a view of MNIST itself)
     for (let i = 0; i < images.length; i++) if (images[i] === 0) images[i] = 1;
     denseTrain = { ...train, images, source: `${train.source} (every 0 pixel set to 1)` };
   }
@@ -117,5 +117,5 @@ export function trainSet(pixels: Pixels): Dataset {
 
 /** The first n training images of MNIST as one (n, 784) uint8 block; `dense` sets every zero pixel to 1. */
 export function mnistPixels(n: number, dense: boolean): Uint8Array {
-  return trainSet(dense ? "dense" : "mnist").images.slice(0, n * 784);
+  return new Uint8Array(trainSet(dense ? "dense" : "mnist").images.subarray(0, n * 784));
 }
