@@ -10,7 +10,7 @@ export function heap_base(): usize {
   return __heap_base;
 }
 export { dropout_forward, dropout_backward } from "./dropout";
-export { peak_probe } from "./probe";
+export { peak_probe, peak_probe_2x16, peak_probe_regs, peak_probe_split, clock_probe } from "./probe";
 export { max_pool_forward, max_pool_backward, avg_pool_forward, avg_pool_backward } from "./pool";
 export { batch_norm_forward, batch_norm_backward } from "./norm";
 export { activation_backward } from "./activations";
