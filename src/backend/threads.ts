@@ -62,13 +62,8 @@ export function nodeSpawner(): ThreadSpawner | null {
   const entry = new URL(source ? "./thread-worker.ts" : "./thread-worker.js", import.meta.url);
   return (init, onFailure) => {
     let worker: import("node:worker_threads").Worker;
-    if (source) {
-      // TypeScript sources (tests, tsx): load the entry through tsx's API inside the worker
-      const api = new URL("../../node_modules/tsx/dist/esm/api/index.mjs", import.meta.url).href;
-      worker = new wt.Worker(`import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(api)}))`, { eval: true, workerData: init });
-    } else {
-      worker = new wt.Worker(entry, { workerData: init });
-    }
+    if (source) worker = new wt.Worker(sourceWorkerCode(proc!, entry), { eval: true, workerData: init });
+    else worker = new wt.Worker(entry, { workerData: init });
     worker.unref(); // an idle pool never keeps the process alive
     let started = false;
     const ready = new Promise<void>((resolve, reject) => {
@@ -87,6 +82,22 @@ export function nodeSpawner(): ThreadSpawner | null {
     });
     return { ready, terminate: () => void worker.terminate() };
   };
+}
+
+let sourceCode: string | undefined;
+/**
+ * Running from the TypeScript sources (tests, tsx): the worker entry bundled to one CommonJS
+ * script with the project's esbuild (a few ms, once per process; a TS loader inside each worker
+ * costs a second per thread).
+ */
+function sourceWorkerCode(proc: NodeProcess, entry: URL): string {
+  if (sourceCode === undefined) {
+    const { createRequire } = proc.getBuiltinModule!("node:module") as typeof import("node:module");
+    const { fileURLToPath } = proc.getBuiltinModule!("node:url") as typeof import("node:url");
+    const esbuild = createRequire(import.meta.url)("esbuild") as { buildSync(o: object): { outputFiles: { text: string }[] } };
+    sourceCode = esbuild.buildSync({ entryPoints: [fileURLToPath(entry)], bundle: true, format: "cjs", platform: "node", target: "node20", write: false }).outputFiles[0].text;
+  }
+  return sourceCode;
 }
 
 /** A browser spawner: module Web Workers from `url` (a script that calls webThreadMain, e.g. web/thread-worker.ts). */
@@ -118,6 +129,13 @@ export async function webThreadMain(init: WorkerInit, post: (m: unknown) => void
   workerLoop(init);
 }
 
+const livePools = new Set<ThreadPool>();
+
+/** Closes every thread pool of this process (the CLI calls it when a command ends). */
+export function closeAllThreads(): void {
+  for (const p of [...livePools]) p.close();
+}
+
 /** Workers plus the control block: one call at a time, from the thread that created it. */
 export class ThreadPool {
   readonly threads: number;
@@ -141,6 +159,7 @@ export class ThreadPool {
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, k: PartKernels, spawn: ThreadSpawner): Promise<ThreadPool> {
     if (!(Number.isInteger(threads) && threads >= 2 && threads <= MAX_THREADS)) throw new RangeError(`threads ${threads}`);
     const pool = new ThreadPool(threads, k);
+    livePools.add(pool);
     try {
       for (let t = 1; t < threads; t++) {
         const init: WorkerInit = { module, memory, control: pool.control, index: t, threads };
@@ -221,6 +240,7 @@ export class ThreadPool {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    livePools.delete(this);
     this.args[0] = OP.EXIT;
     Atomics.store(this.i32, CTRL.GEN, (this.gen = (this.gen + 1) | 0));
     Atomics.notify(this.i32, CTRL.GEN);

@@ -15,7 +15,7 @@ export const EXIT_DIVERGED = 3;
  * Options that may be given with --resume: where things are and how to report, plus the two knobs
  * that rescue a diverging run (the learning rate and gradient clipping; changing them ends exactness).
  */
-export const RESUME_OPTIONS = ["resume", "data", "out", "json", "checkpoint-dir", "on-divergence", "backend", "lr", "clip-norm", "report"];
+export const RESUME_OPTIONS = ["resume", "data", "out", "json", "checkpoint-dir", "on-divergence", "backend", "threads", "fma", "lr", "clip-norm", "report"];
 
 /** Where a run keeps its checkpoint: DIR/checkpoint.simdckpt, or beside the model (model.simdckpt). */
 export function checkpointPath(out: string, checkpointDir: string | undefined): string {

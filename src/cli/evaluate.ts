@@ -3,11 +3,14 @@ import { allOf } from "../data/dataset.js";
 import { argmaxRows, confusionMatrix, perClassMetrics, type ClassMetrics } from "../model/metrics.js";
 import { checkInputSize, inferenceNetwork, loadImages, readModelFile } from "./model-data.js";
 import { parseCommand, type OptionRow } from "./options.js";
+import { THREAD_OPTIONS, parseThreads } from "./threads.js";
+import { openBackend } from "../backend/index.js";
 
 export const EVALUATE_OPTIONS: OptionRow[] = [
   { name: "model", type: "string", value: "FILE", help: "a .simdnet model written by simdnet train" },
   { name: "data", type: "string", value: "PATH", help: "a labelled Kaggle CSV, or an MNIST IDX folder (its t10k test set)" },
   { name: "json", type: "boolean", help: "print one JSON object" },
+  ...THREAD_OPTIONS,
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
@@ -40,9 +43,11 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   const model = readModelFile(modelPath);
   const data = await loadImages(values.data as string | undefined, true);
   checkInputSize(model, data, modelPath!);
-  const net = inferenceNetwork(model);
+  const backend = await openBackend({ threads: parseThreads(values.threads), fma: Boolean(values.fma), notice: (m) => console.error(`simdnet: ${m}`) });
+  const net = inferenceNetwork(model, 256, backend);
   const { loss, accuracy } = net.evaluate(allOf(data));
   const predicted = argmaxRows(net.predictProbs(data.images, data.count), model.spec.outputSize);
+  backend.close?.();
   const confusion = confusionMatrix(predicted, data.labels!, model.spec.outputSize);
   const report: EvaluationReport = { data: data.source, count: data.count, accuracy, loss, classes: perClassMetrics(confusion), confusion };
   console.log(values.json ? JSON.stringify(report) : formatEvaluation(report));

@@ -4,6 +4,7 @@ import { SimdnetError } from "../errors.js";
 import { decodeModel, type ModelFile } from "../model/format.js";
 import { Network } from "../model/network.js";
 import { WasmBackend } from "../backend/wasm.js";
+import type { Backend } from "../backend/types.js";
 import type { Dataset } from "../data/dataset.js";
 import { MNIST_FILES, findMnistFile, isDirectory, loadCsvFile, readIdxFile } from "../data/files.js";
 import { idxToDataset } from "../data/idx.js";
@@ -21,8 +22,8 @@ export function readModelFile(path: string | undefined): ModelFile {
 }
 
 /** Inference only: an arena sized for `batch` rows, no optimizer state, the model's weights and state. */
-export function inferenceNetwork(model: ModelFile, batch = 256): Network {
-  const net = new Network(model.spec, new WasmBackend(), batch);
+export function inferenceNetwork(model: ModelFile, batch = 256, backend: Backend = new WasmBackend()): Network {
+  const net = new Network(model.spec, backend, batch);
   net.setParams(model.params);
   net.setState(model.state);
   return net;

@@ -1,6 +1,7 @@
 // simdnet train: load data, build the MLP in one arena, fit, evaluate, save atomically.
 import { SimdnetError } from "../errors.js";
-import { createBackend } from "../backend/index.js";
+import { closeAllThreads, openBackend } from "../backend/index.js";
+import { THREAD_OPTIONS, parseThreads } from "./threads.js";
 import type { BackendName } from "../backend/types.js";
 import { loadTrainingData } from "../data/resolve.js";
 import { allOf, splitTrainVal } from "../data/dataset.js";
@@ -64,6 +65,7 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "val-split", type: "string", value: "F", default: "0.1", help: "fraction of the training data held out for validation (shuffled, then split)" },
   { name: "seed", type: "string", value: "N", default: "1", help: "random seed: same seed, same run" },
   { name: "backend", type: "string", value: "NAME", default: "wasm", help: "wasm (SIMD kernels) or js (the TypeScript reference)" },
+  ...THREAD_OPTIONS,
   { name: "out", type: "string", value: "FILE", default: "model.simdnet", help: "where to write the trained model (atomically)" },
   { name: "json", type: "boolean", help: "print one JSON object per line; the last is the summary" },
   { name: "checkpoint-dir", type: "string", value: "DIR", help: "write DIR/checkpoint.simdckpt after every epoch (atomically; the previous one kept as checkpoint.prev.simdckpt)" },
@@ -112,6 +114,9 @@ export interface TrainConfig {
   valSplit: number;
   seed: number;
   backend: BackendName;
+  /** --threads (undefined: the cores available) and --fma: how the wasm backend runs, never what it computes (FMA: the last bits). */
+  threads?: number;
+  fma?: boolean;
   out: string;
   json: boolean;
   initScale: number;
@@ -200,6 +205,8 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
     valSplit: numberOption(get("val-split"), "val-split", (v) => v >= 0 && v < 1, "a fraction in [0, 1)"),
     seed: numberOption(get("seed"), "seed", (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, "an integer in [0, 2^32)"),
     backend,
+    threads: parseThreads(values.threads),
+    fma: Boolean(values.fma),
     out: get("out"),
     json: Boolean(values.json),
     initScale: numberOption(get("init-scale"), "init-scale", (v) => v > 0, "a positive number"),
@@ -295,7 +302,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   const n = train.indices.length;
   if (n === 0) throw new SimdnetError(`a validation fraction of ${cfg.valSplit} leaves none of the ${data.train.count} samples for training`, { field: "--val-split" });
   const batchSize = cfg.batch === "full" ? n : Math.min(cfg.batch, n);
-  const backend = createBackend(cfg.backend);
+  const backend = await openBackend({ backend: cfg.backend, threads: cfg.threads, fma: cfg.fma, notice: (m) => reporter.warn(m) });
   const optimizer = createOptimizer(cfg.optimizer);
   const net = new Network(cfg.spec, backend, batchSize, optimizer.stateSlots, cfg.dropout);
   net.init(cfg.seed, cfg.init);
@@ -417,7 +424,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const reporter: Reporter = cfg.json ? new JsonReporter() : new TextReporter();
-  const summary = await runTrain(cfg, reporter);
+  const summary = await runTrain(cfg, reporter).finally(closeAllThreads);
   if (cfg.json) {
     const { event, ...fields } = summary;
     reporter.event(event, fields);

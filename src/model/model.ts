@@ -1,7 +1,7 @@
 // The friendly face of the library: Model.create → fit → evaluate / predict → toBytes. It keeps the
 // weights as one float32 block and builds a Network (arena) per job: a training one sized for the
 // batch, optimizer state and dropout; an inference one reused by evaluate/predict. Browser-safe.
-import { createBackend } from "../backend/index.js";
+import { createBackend, openBackend } from "../backend/index.js";
 import type { Backend, BackendName } from "../backend/types.js";
 import { allOf, splitTrainVal, type Dataset, type Subset } from "../data/dataset.js";
 import { DEFAULT_AUGMENT, type AugmentKind, type AugmentOptions } from "../data/augment.js";
@@ -31,6 +31,10 @@ export interface CreateOptions {
   seed?: number; // default 1
   init?: InitScheme; // default "he"
   backend?: BackendName; // default "wasm"
+  /** Threads fit() trains on (default: the cores available; results are identical for any count). */
+  threads?: number;
+  /** fit() on the relaxed-SIMD FMA build where the engine has it (last-bit differences from the default). */
+  fma?: boolean;
   inputSize?: number; // default 784 (or the product of `input`)
   classes?: number; // default 10
 }
@@ -51,6 +55,8 @@ export interface ModelFitOptions {
   seed?: number; // shuffles, dropout masks, augmentation; default: the model's seed
   onEpochEnd?: (stats: EpochStats) => void | "stop";
   onBatchEnd?: (info: BatchInfo) => void;
+  /** Told when the requested threads or FMA are not available here and what fit() uses instead. */
+  onNotice?: (message: string) => void;
 }
 
 const INFERENCE_BATCH = 256;
@@ -70,6 +76,7 @@ export class Model {
     readonly backendName: BackendName,
     readonly seed: number,
     state: Float32Array = new Float32Array(0),
+    private readonly run: { threads?: number; fma?: boolean } = {},
   ) {
     this.params = params;
     this.state = state;
@@ -89,7 +96,7 @@ export class Model {
     const seed = o.seed ?? 1;
     const net = new Network(spec, createBackend(o.backend), 1);
     net.init(seed, o.init ?? "he");
-    return new Model(spec, net.getParams(), o.backend ?? "wasm", seed, net.getState());
+    return new Model(spec, net.getParams(), o.backend ?? "wasm", seed, net.getState(), { threads: o.threads, fma: o.fma });
   }
 
   /** Each layer with its output shape and parameter count (what `simdnet info` prints). */
@@ -98,9 +105,9 @@ export class Model {
   }
 
   /** Reads a .simdnet file's bytes (the format `toBytes` writes and `simdnet train` saves). */
-  static fromBytes(bytes: Uint8Array, options: { backend?: BackendName; file?: string } = {}): Model {
+  static fromBytes(bytes: Uint8Array, options: { backend?: BackendName; file?: string; threads?: number; fma?: boolean } = {}): Model {
     const { spec, params, state, header } = decodeModel(bytes, options.file);
-    const m = new Model(spec, params, options.backend ?? "wasm", Number(header.training?.seed ?? 1), state);
+    const m = new Model(spec, params, options.backend ?? "wasm", Number(header.training?.seed ?? 1), state, { threads: options.threads, fma: options.fma });
     m.training = header.training;
     m.metrics = header.metrics;
     return m;
@@ -137,10 +144,17 @@ export class Model {
     const optimizer = createOptimizer({ name: o.optimizer ?? "sgd", momentum: o.momentum ?? 0.9, nesterov: false, weightDecay: o.weightDecay ?? 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
     const schedule = new LrSchedule({ name: o.schedule ?? "cosine", lr, epochs, warmupEpochs: 0, gamma: 0.1, stepSize: 5, minLr: 0, patience: 2 });
     const augment = typeof o.augment === "string" ? (o.augment === "none" ? undefined : { ...DEFAULT_AUGMENT, kind: o.augment }) : o.augment;
-    const net = new Network(this.spec, this.backend(), batchSize, optimizer.stateSlots, o.dropout ?? 0);
-    net.setParams(this.params);
-    net.setState(this.state);
-    const result = await fit(net, train, val, { epochs, batchSize, schedule, seed, optimizer, augment, onEpochEnd: o.onEpochEnd, onBatchEnd: o.onBatchEnd });
+    const backend = await openBackend({ backend: this.backendName, threads: this.run.threads, fma: this.run.fma, notice: o.onNotice });
+    let result: Awaited<ReturnType<typeof fit>>;
+    let net: Network;
+    try {
+      net = new Network(this.spec, backend, batchSize, optimizer.stateSlots, o.dropout ?? 0);
+      net.setParams(this.params);
+      net.setState(this.state);
+      result = await fit(net, train, val, { epochs, batchSize, schedule, seed, optimizer, augment, onEpochEnd: o.onEpochEnd, onBatchEnd: o.onBatchEnd });
+    } finally {
+      backend.close?.();
+    }
     this.params = net.getParams();
     this.state = net.getState();
     if (this.inference) {
