@@ -54,15 +54,26 @@ export function layerScratchSlots(inSize: number, outSize: number): number {
   return Math.max(5 * in16, inSize * outSize + 4 * outSize);
 }
 
+/** im2col rows per chunk of the conv filter gradient (BF_ROWS in assembly/conv.ts). */
+export const CONV_BF_ROWS = 128;
+
 /**
- * Kernel scratch a conv2d layer needs, in slots (defined by assembly/conv.ts: packed panels of
- * im2col rows, a transposed kernel, column chunks for the filter gradient).
+ * Kernel scratch a conv2d layer needs, in slots: the max over the three kernels of assembly/conv.ts
+ * (KKC = K·K·C, C4 = C rounded up to 4, R = min(128, B·OH·OW)):
+ *   forward          4·KKC (one packed panel of 4 im2col rows) + 16 (row info) + C4 (zero row)
+ *   backward filter  K·K·R (pixel addresses per chunk row and tap) + 4·R (panel) + C4 (zero row)
+ *   backward data    F·KKC (wᵀ) + 4·F (panel of dz rows) + 4·KKC (4 rows of dcols)
+ * B may be the batch capacity: a smaller batch at call time never needs more.
  */
 export function convScratchSlots(B: number, H: number, W: number, C: number, F: number, K: number, S: number, OH: number, OW: number): number {
-  void B; void H; void W; void S;
+  void H; void W; void S;
   const KKC = K * K * C;
-  const rowsChunk = Math.min(256, B * OH * OW); // im2col rows held at once
-  return KKC * F + 4 * Math.max(KKC, F) + rowsChunk * Math.max(KKC, F) + 64;
+  const C4 = Math.ceil(C / 4) * 4;
+  const R = Math.max(1, Math.min(CONV_BF_ROWS, B * OH * OW));
+  const forward = 4 * KKC + 16 + C4;
+  const filter = K * K * R + 4 * R + C4;
+  const data = F * KKC + 4 * F + 4 * KKC;
+  return Math.max(forward, filter, data);
 }
 
 export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerSlots = 0, dropoutMasks = false): ArenaLayout {
