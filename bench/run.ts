@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { gemmBench, peakGflops, streamBench } from "./kernels.js";
+import { CONV_SHAPES, convBench, gemmBench, peakGflops, streamBench } from "./kernels.js";
 import { seedStepSeconds, simdnetCases, simdnetSamplesPerSec, tfjsSamplesPerSec, tfjsSeedStepSeconds, type ModelCase } from "./training.js";
 import { json, log, quick } from "./common.js";
 
@@ -28,6 +28,8 @@ const gemm = await gemmBench([
   { name: "B2 128x256x128", B: 128, IN: 256, OUT: 128 },
   ...(quick ? [] : [{ name: "B1 64x784x256", B: 64, IN: 784, OUT: 256 }, { name: "seed 1024x784x10", B: 1024, IN: 784, OUT: 10 }]),
 ]);
+log("conv kernels…");
+const conv = convBench(CONV_SHAPES, peak);
 const stream = await streamBench();
 log(`  softmax+xent ${stream.softmaxXentGBs.toFixed(2)} GB/s, sgd ${stream.sgdGBs.toFixed(2)} GB/s`);
 
@@ -64,6 +66,7 @@ const result = {
   peakGflops: peak,
   gemmPeakFraction: { fwd: gemmA.fwd.wasm / peak, dW: gemmA.dW.wasm / peak, dX: gemmA.dX.wasm / peak },
   gemm: gemm.map((g) => ({ shape: g.shape, ...g.gflops })),
+  conv,
   streamGBs: stream,
   samplesPerSec,
   tfjsMethod: tfHow,
