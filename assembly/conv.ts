@@ -22,30 +22,32 @@ const INV_255: f32 = <f32>1 / <f32>255;
 /** im2col rows per chunk of the filter gradient: the dz chunk (BF_ROWS·F floats) stays in L1/L2. */
 export const BF_ROWS: i32 = 128;
 
-// Four consecutive channels at s as f32x4: a plain load for f32, widened bytes times scale for u8.
-@inline function load_ch4<T>(s: usize, vs: v128): v128 {
-  if (isFloat<T>()) return v128.load(s);
-  return f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(i16x8.extend_low_i8x16_u(v128.load32_zero(s)))), vs);
-}
-
-@inline function load_ch1<T>(s: usize, scale: f32): f32 {
-  if (isFloat<T>()) return load<f32>(s);
-  return <f32>load<T>(s) * scale;
-}
-
 // The address of x[b, iy, ix, 0] (img = address of x[b, 0, 0, 0]) or of the zero row when the
 // position lies in the padding. Unsigned compares catch negative rows and columns too.
 @inline function pixel_addr(img: usize, zero: usize, iy: i32, ix: i32, H: i32, W: i32, rowBytes: usize, pixBytes: usize): usize {
   return (<u32>iy < <u32>H && <u32>ix < <u32>W) ? img + <usize>iy * rowBytes + <usize>ix * pixBytes : zero;
 }
 
+// taps[k] = byte offset of im2col column k = (ky·K + kx)·C + c from the window's first pixel.
+@inline function build_taps(taps: usize, W: i32, C: i32, K: i32): void {
+  let e = taps;
+  for (let ky = 0; ky < K; ky++)
+    for (let kx = 0; kx < K; kx++)
+      for (let c = 0; c < C; c++) {
+        store<i32>(e, ((ky * W + kx) * C + c) * 4);
+        e += 4;
+      }
+}
+
 // Packs the im2col rows of output pixels [i0, i0+rows) (flattened over (b, oy, ox)) into the panel
-// P(KKC, 4): P[k·4 + r] = scale·cols[i0+r][k]; rows ≥ `rows` read the zero row. C ≥ 4 moves channel
-// vectors of the four pixels through 4×4 transposes; channel tails go scalar.
+// P(KKC, 4): P[k·4 + r] = cols[i0+r][k]. Rows ≥ `rows` repeat the last row (computed, never stored).
+// C ≥ 4: channel vectors of the four pixels go through 4×4 transposes (tails scalar), the zero row
+// standing in for padding. C < 4 (first layers): when all four windows lie inside the image, one
+// load per column through the taps table — a single vector when the four windows are one pixel
+// apart (stride 1, same output row); otherwise per element with bounds checks.
 // info: 16 i32 of scratch (per panel row: iy0, ix0, image address). zero: ≥ C zero floats.
-@inline function pack_im2col4<T>(p: usize, info: usize, zero: usize, x: usize, i0: i32, rows: i32, H: i32, W: i32, C: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scale: f32): void {
-  const esz = <usize>sizeof<T>();
-  const pixBytes = <usize>C * esz;
+@inline function pack_im2col4(p: usize, info: usize, taps: usize, zero: usize, x: usize, i0: i32, rows: i32, H: i32, W: i32, C: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32): void {
+  const pixBytes = <usize>C * 4;
   const rowBytes = <usize>W * pixBytes;
   const imgBytes = <usize>H * rowBytes;
   const OHW = OH * OW;
@@ -53,23 +55,43 @@ export const BF_ROWS: i32 = 128;
   const rem = i0 - b * OHW;
   let oy = rem / OW;
   let ox = rem - oy * OW;
+  let inside = true;
   for (let r = 0; r < 4; r++) {
     const e = info + <usize>r * 16;
     if (r < rows) {
-      store<i32>(e, oy * S - padT);
-      store<i32>(e, ox * S - padL, 4);
+      const iy0 = oy * S - padT, ix0 = ox * S - padL;
+      store<i32>(e, iy0);
+      store<i32>(e, ix0, 4);
       store<u32>(e, <u32>(x + <usize>b * imgBytes), 8);
+      inside = inside && iy0 >= 0 && iy0 + K <= H && ix0 >= 0 && ix0 + K <= W;
       if (++ox == OW) { ox = 0; if (++oy == OH) { oy = 0; b++; } }
     } else {
-      store<i32>(e, H); // every ky lands outside: reads the zero row
-      store<i32>(e, 0, 4);
-      store<u32>(e, <u32>zero, 8);
+      v128.store(e, v128.load(e - 16));
     }
   }
-  const vs = f32x4.splat(scale);
   const iy0 = load<i32>(info), iy1 = load<i32>(info, 16), iy2 = load<i32>(info, 32), iy3 = load<i32>(info, 48);
   const ix0 = load<i32>(info, 4), ix1 = load<i32>(info, 20), ix2 = load<i32>(info, 36), ix3 = load<i32>(info, 52);
   const im0 = <usize>load<u32>(info, 8), im1 = <usize>load<u32>(info, 24), im2 = <usize>load<u32>(info, 40), im3 = <usize>load<u32>(info, 56);
+  if (C < 4 && inside) {
+    const KKC = K * K * C;
+    const w0 = im0 + <usize>iy0 * rowBytes + <usize>ix0 * pixBytes;
+    const w1 = im1 + <usize>iy1 * rowBytes + <usize>ix1 * pixBytes;
+    const w2 = im2 + <usize>iy2 * rowBytes + <usize>ix2 * pixBytes;
+    const w3 = im3 + <usize>iy3 * rowBytes + <usize>ix3 * pixBytes;
+    if (w1 == w0 + 4 && w2 == w0 + 8 && w3 == w0 + 12) {
+      for (let k = 0; k < KKC; k++) v128.store(p + <usize>k * 16, v128.load(w0 + <usize>load<i32>(taps + <usize>k * 4)));
+    } else {
+      for (let k = 0; k < KKC; k++) {
+        const o = <usize>load<i32>(taps + <usize>k * 4);
+        const d = p + <usize>k * 16;
+        store<f32>(d, load<f32>(w0 + o));
+        store<f32>(d, load<f32>(w1 + o), 4);
+        store<f32>(d, load<f32>(w2 + o), 8);
+        store<f32>(d, load<f32>(w3 + o), 12);
+      }
+    }
+    return;
+  }
   let dst = p;
   for (let ky = 0; ky < K; ky++) {
     for (let kx = 0; kx < K; kx++) {
@@ -79,75 +101,150 @@ export const BF_ROWS: i32 = 128;
       const s3 = pixel_addr(im3, zero, iy3 + ky, ix3 + kx, H, W, rowBytes, pixBytes);
       let c = 0;
       for (; c + 4 <= C; c += 4) {
-        const o = <usize>c * esz;
-        transpose4_store(dst, load_ch4<T>(s0 + o, vs), load_ch4<T>(s1 + o, vs), load_ch4<T>(s2 + o, vs), load_ch4<T>(s3 + o, vs));
+        const o = <usize>c * 4;
+        transpose4_store(dst, v128.load(s0 + o), v128.load(s1 + o), v128.load(s2 + o), v128.load(s3 + o));
         dst += 64;
       }
       for (; c < C; c++) {
-        const o = <usize>c * esz;
-        store<f32>(dst, load_ch1<T>(s0 + o, scale));
-        store<f32>(dst, load_ch1<T>(s1 + o, scale), 4);
-        store<f32>(dst, load_ch1<T>(s2 + o, scale), 8);
-        store<f32>(dst, load_ch1<T>(s3 + o, scale), 12);
+        const o = <usize>c * 4;
+        store<f32>(dst, load<f32>(s0 + o));
+        store<f32>(dst, load<f32>(s1 + o), 4);
+        store<f32>(dst, load<f32>(s2 + o), 8);
+        store<f32>(dst, load<f32>(s3 + o), 12);
         dst += 16;
       }
     }
   }
 }
 
-// Forward scratch (slots): panel 4·KKC | info 16 | zero row C4 (C rounded up to 4).
-@inline function conv_forward_t<T>(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize, scale: f32): void {
-  const KKC = K * K * C;
-  const M = B * OH * OW;
-  const panel = scratch;
-  const info = panel + <usize>KKC * 16;
-  const zero = info + 64;
-  memory.fill(zero, 0, <usize>((C + 3) & ~3) * 4);
-  const ldz = <usize>F * 4;
-  for (let i0 = 0; i0 < M; i0 += 4) {
-    const rows = min(4, M - i0);
-    pack_im2col4<T>(panel, info, zero, x, i0, rows, H, W, C, K, S, padT, padL, OH, OW, scale);
-    const zr = z + <usize>i0 * ldz;
-    gemm_panel4(zr, F, panel, w, F, KKC, F, rows, b);
-    act_rows(a + <usize>i0 * ldz, zr, rows, F, F, act); // fused epilogue while the rows are in L1
+// dst(n) = scale · src(n) uint8 → f32, 16 at a time.
+@inline function u8_to_f32(dst: usize, src: usize, n: i32, scale: f32): void {
+  const vs = f32x4.splat(scale);
+  let i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const v = v128.load(src + <usize>i);
+    const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
+    const d = dst + <usize>i * 4;
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)), vs));
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), vs), 16);
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), vs), 32);
+    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), vs), 48);
   }
+  for (; i < n; i++) store<f32>(dst + <usize>i * 4, <f32>load<u8>(src + <usize>i) * scale);
+}
+
+// Slots the uint8 variants keep in front of the f32 kernel's scratch: one image as f32 (H·W·C,
+// rounded up to 4). Converting each image once is cheaper than widening every pixel K·K times.
+@inline function u8_image_slots(H: i32, W: i32, C: i32): i32 {
+  return (H * W * C + 3) & ~3;
 }
 
 // Overwrites z = conv(x, w) + b and a = act(z) (a may equal z).
 // x: (B, H, W, C) f32, w: (K, K, C, F), b: (F), z, a: (B, OH, OW, F).
+// Scratch (slots): panel 4·KKC | info 16 | taps KKC | zero row C4 (C rounded up to 4).
+// Per 4 output pixels: pack their im2col rows into the transposed panel gemm_panel4 consumes,
+// z rows = panelᵀ·w + b, then the activation while the rows are in L1.
 export function conv_forward(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize): void {
-  conv_forward_t<f32>(a, z, x, w, b, B, H, W, C, F, K, S, padT, padL, OH, OW, act, scratch, 1);
+  const KKC = K * K * C;
+  const M = B * OH * OW;
+  const panel = scratch;
+  const info = panel + <usize>KKC * 16;
+  const taps = info + 64;
+  const zero = taps + <usize>KKC * 4;
+  memory.fill(zero, 0, <usize>((C + 3) & ~3) * 4);
+  build_taps(taps, W, C, K);
+  const ldz = <usize>F * 4;
+  for (let i0 = 0; i0 < M; i0 += 4) {
+    const rows = min(4, M - i0);
+    pack_im2col4(panel, info, taps, zero, x, i0, rows, H, W, C, K, S, padT, padL, OH, OW);
+    const zr = z + <usize>i0 * ldz;
+    gemm_panel4(zr, F, panel, w, F, KKC, F, rows, b);
+    act_rows(a + <usize>i0 * ldz, zr, rows, F, F, act);
+  }
 }
 
-// The same with x: (B, H, W, C) uint8 pixels, scaled by 1/255 while packing (the first layer).
+// The same with x: (B, H, W, C) uint8 pixels scaled by 1/255 (the first layer). Scratch: one f32
+// image (u8_image_slots), then conv_forward's; each image is converted, then convolved alone.
 export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize): void {
-  conv_forward_t<u8>(a, z, x, w, b, B, H, W, C, F, K, S, padT, padL, OH, OW, act, scratch, INV_255);
+  const img = H * W * C;
+  const xf = scratch;
+  const rest = scratch + <usize>u8_image_slots(H, W, C) * 4;
+  const out = <usize>(OH * OW * F) * 4;
+  for (let n = 0; n < B; n++) {
+    u8_to_f32(xf, x + <usize>n * <usize>img, img, INV_255);
+    conv_forward(a + <usize>n * out, z + <usize>n * out, xf, w, b, 1, H, W, C, F, K, S, padT, padL, OH, OW, act, rest);
+  }
 }
 
-// Filter-gradient scratch (slots), R = min(BF_ROWS, B·OH·OW):
-//   offsets K·K·R (u32: address of the input pixel, or of the zero row, per (ky, kx) and chunk row)
-//   | panel 4·R | zero row C4.
-// Per chunk of R im2col rows: build the offset table once, then for each group of 4 im2col
-// columns k0..k0+3 pack P(R, 4) = cols[chunk, k0..k0+3] (one channel vector per row when C % 4 == 0)
-// and accumulate dw[k0..k0+3, :] += Pᵀ·dz[chunk, :]. The accumulators live across the whole chunk,
-// so dw is read and written once per chunk, and the dz chunk is re-read from cache per group.
-@inline function conv_backward_filter_t<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32): void {
-  const esz = <usize>sizeof<T>();
+// Accumulates dw += Σ patch(x)ᵀ·dz (over every output pixel of the batch) and db += Σ dz: the
+// caller zeroes the gradients once per step, and accumulation lets gradients of several calls sum.
+// dz: (B, OH, OW, F), x: (B, H, W, C) f32, dw: (K, K, C, F), db: (F).
+// Per chunk of R = min(BF_ROWS, B·OH·OW) im2col rows, for each group of 4 im2col columns
+// k0..k0+3: a panel P(R, 4) = cols[chunk, k0..k0+3], then dw[k0..k0+3, :] += Pᵀ·dz[chunk, :]
+// (gemm_panel4_acc: the accumulators live across the chunk, so dw is read and written once per
+// chunk, and the dz chunk is re-read from cache per group); db += the chunk's column sums.
+// C ≥ 4, scratch (slots): offsets K·K·R (u32: address of the input pixel, or of the zero row, per
+// (ky, kx) and chunk row) | panel 4·R | zero row C4. Packing a group is one load per row (C % 4
+// == 0) or four.
+// C < 4 (first layers: few columns, so packing weighs as much as the GEMM), scratch: all panels of
+// the chunk KKC4·R (KKC4 = KKC rounded up to 4) | taps KKC, packed row by row in one pass.
+export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
   const KK = K * K;
   const KKC = KK * C;
   const M = B * OH * OW;
   if (M <= 0) return;
   const R = min(BF_ROWS, M);
-  const offs = scratch;
-  const panel = offs + <usize>KK * <usize>R * 4;
-  const zero = panel + <usize>R * 16;
-  memory.fill(zero, 0, <usize>((C + 3) & ~3) * 4);
-  const pixBytes = <usize>C * esz;
+  const pixBytes = <usize>C * 4;
   const rowBytes = <usize>W * pixBytes;
   const imgBytes = <usize>H * rowBytes;
-  const tabBytes = <usize>R * 4;
-  const vs = f32x4.splat(scale);
   const ldz = <usize>F * 4;
+  const groupBytes = <usize>R * 16; // one panel
+  if (C < 4) {
+    const KKC4 = (KKC + 3) & ~3;
+    const panels = scratch;
+    const taps = panels + <usize>KKC4 * <usize>R * 4;
+    build_taps(taps, W, C, K);
+    // lanes past KKC in the last panel multiply rows of dw that are never stored; keep them finite
+    for (let k = KKC; k < KKC4; k++)
+      for (let i = 0; i < R; i++) store<f32>(panels + <usize>(k >> 2) * groupBytes + <usize>i * 16 + <usize>(k & 3) * 4, 0);
+    let b = 0, oy = 0, ox = 0;
+    for (let i0 = 0; i0 < M; i0 += R) {
+      const rows = min(R, M - i0);
+      for (let i = 0; i < rows; i++) {
+        const iy0 = oy * S - padT, ix0 = ox * S - padL;
+        const img = x + <usize>b * imgBytes;
+        const row = panels + <usize>i * 16;
+        if (iy0 >= 0 && iy0 + K <= H && ix0 >= 0 && ix0 + K <= W) {
+          const win = img + <usize>iy0 * rowBytes + <usize>ix0 * pixBytes;
+          for (let k = 0; k < KKC; k++)
+            store<f32>(row + <usize>(k >> 2) * groupBytes + <usize>(k & 3) * 4, load<f32>(win + <usize>load<i32>(taps + <usize>k * 4)));
+        } else {
+          let k = 0;
+          for (let ky = 0; ky < K; ky++)
+            for (let kx = 0; kx < K; kx++) {
+              const iy = iy0 + ky, ix = ix0 + kx;
+              const ok = <u32>iy < <u32>H && <u32>ix < <u32>W;
+              const src = img + <usize>iy * rowBytes + <usize>ix * pixBytes;
+              for (let c = 0; c < C; c++) {
+                store<f32>(row + <usize>(k >> 2) * groupBytes + <usize>(k & 3) * 4, ok ? load<f32>(src + <usize>c * 4) : 0);
+                k++;
+              }
+            }
+        }
+        if (++ox == OW) { ox = 0; if (++oy == OH) { oy = 0; b++; } }
+      }
+      const dzc = dz + <usize>i0 * ldz;
+      for (let k0 = 0; k0 < KKC; k0 += 4)
+        gemm_panel4_acc(dw + <usize>k0 * ldz, F, panels + <usize>(k0 >> 2) * groupBytes, dzc, F, rows, F, min(4, KKC - k0));
+      colsum_acc(db, dzc, rows, F);
+    }
+    return;
+  }
+  const offs = scratch;
+  const panel = offs + <usize>KK * <usize>R * 4;
+  const zero = panel + groupBytes;
+  memory.fill(zero, 0, <usize>((C + 3) & ~3) * 4);
+  const tabBytes = <usize>R * 4;
   let b = 0, oy = 0, ox = 0; // the pixel of chunk row 0, carried across chunks
   for (let i0 = 0; i0 < M; i0 += R) {
     const rows = min(R, M - i0);
@@ -168,18 +265,18 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
       const nk = min(4, KKC - k0);
       if ((C & 3) == 0) {
         const kk = k0 / C;
-        const co = <usize>(k0 - kk * C) * esz;
+        const co = <usize>(k0 - kk * C) * 4;
         const tab = offs + <usize>kk * tabBytes;
-        for (let i = 0; i < rows; i++) v128.store(panel + <usize>i * 16, load_ch4<T>(<usize>load<u32>(tab + <usize>i * 4) + co, vs));
+        for (let i = 0; i < rows; i++) v128.store(panel + <usize>i * 16, v128.load(<usize>load<u32>(tab + <usize>i * 4) + co));
       } else {
         for (let r = 0; r < 4; r++) {
           const dst = panel + <usize>r * 4;
           if (r < nk) {
             const k = k0 + r;
             const kk = k / C;
-            const co = <usize>(k - kk * C) * esz;
+            const co = <usize>(k - kk * C) * 4;
             const tab = offs + <usize>kk * tabBytes;
-            for (let i = 0; i < rows; i++) store<f32>(dst + <usize>i * 16, load_ch1<T>(<usize>load<u32>(tab + <usize>i * 4) + co, scale));
+            for (let i = 0; i < rows; i++) store<f32>(dst + <usize>i * 16, load<f32>(<usize>load<u32>(tab + <usize>i * 4) + co));
           } else {
             for (let i = 0; i < rows; i++) store<f32>(dst + <usize>i * 16, 0);
           }
@@ -187,20 +284,23 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
       }
       gemm_panel4_acc(dw + <usize>k0 * ldz, F, panel, dzc, F, rows, F, nk);
     }
+    // per chunk, while it is in cache: one column-sum pass over the whole of dz strides across
+    // all M rows once per 4 columns and was memory bound (the first layer's dz is megabytes)
+    colsum_acc(db, dzc, rows, F);
   }
-  colsum_acc(db, dz, M, F);
 }
 
-// Accumulates dw += Σ patch(x)ᵀ·dz (over every output pixel of the batch) and db += Σ dz: the
-// caller zeroes the gradients once per step, and accumulation lets gradients of several calls sum.
-// dz: (B, OH, OW, F), x: (B, H, W, C) f32, dw: (K, K, C, F), db: (F).
-export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
-  conv_backward_filter_t<f32>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 1);
-}
-
-// The same with x: (B, H, W, C) uint8 pixels, scaled by 1/255 while packing (the first layer).
+// The same with x: (B, H, W, C) uint8 pixels scaled by 1/255 (the first layer). Scratch: one f32
+// image (u8_image_slots), then conv_backward_filter's; each image is converted, then handled alone.
 export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
-  conv_backward_filter_t<u8>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, INV_255);
+  const img = H * W * C;
+  const xf = scratch;
+  const rest = scratch + <usize>u8_image_slots(H, W, C) * 4;
+  const out = <usize>(OH * OW * F) * 4;
+  for (let n = 0; n < B; n++) {
+    u8_to_f32(xf, x + <usize>n * <usize>img, img, INV_255);
+    conv_backward_filter(dw, db, dz + <usize>n * out, xf, 1, H, W, C, F, K, S, padT, padL, OH, OW, rest);
+  }
 }
 
 // Overwrites dx = convᵀ(dz, w) ⊙ act_prev'(z_prev), the gradient w.r.t. the input x = act_prev(z_prev).
