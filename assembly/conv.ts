@@ -45,30 +45,11 @@ export const BF_ROWS: i32 = 128;
 // standing in for padding. C < 4 (first layers): when all four windows lie inside the image, one
 // load per column through the taps table — a single vector when the four windows are one pixel
 // apart (stride 1, same output row); otherwise per element with bounds checks.
-// info: 16 i32 of scratch (per panel row: iy0, ix0, image address). zero: ≥ C zero floats.
-@inline function pack_im2col4(p: usize, info: usize, taps: usize, zero: usize, x: usize, i0: i32, rows: i32, H: i32, W: i32, C: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32): void {
+// info: 16 i32 (per panel row: iy0, ix0, image address; see conv_forward), inside: all four
+// windows lie in the image. zero: ≥ C zero floats.
+@inline function pack_im2col4(p: usize, info: usize, taps: usize, zero: usize, H: i32, W: i32, C: i32, K: i32, inside: bool): void {
   const pixBytes = <usize>C * 4;
   const rowBytes = <usize>W * pixBytes;
-  const imgBytes = <usize>H * rowBytes;
-  const OHW = OH * OW;
-  let b = i0 / OHW;
-  const rem = i0 - b * OHW;
-  let oy = rem / OW;
-  let ox = rem - oy * OW;
-  let inside = true;
-  for (let r = 0; r < 4; r++) {
-    const e = info + <usize>r * 16;
-    if (r < rows) {
-      const iy0 = oy * S - padT, ix0 = ox * S - padL;
-      store<i32>(e, iy0);
-      store<i32>(e, ix0, 4);
-      store<u32>(e, <u32>(x + <usize>b * imgBytes), 8);
-      inside = inside && iy0 >= 0 && iy0 + K <= H && ix0 >= 0 && ix0 + K <= W;
-      if (++ox == OW) { ox = 0; if (++oy == OH) { oy = 0; b++; } }
-    } else {
-      v128.store(e, v128.load(e - 16));
-    }
-  }
   const iy0 = load<i32>(info), iy1 = load<i32>(info, 16), iy2 = load<i32>(info, 32), iy3 = load<i32>(info, 48);
   const ix0 = load<i32>(info, 4), ix1 = load<i32>(info, 20), ix2 = load<i32>(info, 36), ix3 = load<i32>(info, 52);
   const im0 = <usize>load<u32>(info, 8), im1 = <usize>load<u32>(info, 24), im2 = <usize>load<u32>(info, 40), im3 = <usize>load<u32>(info, 56);
@@ -154,9 +135,25 @@ export function conv_forward(a: usize, z: usize, x: usize, w: usize, b: usize, B
   memory.fill(zero, 0, <usize>((C + 3) & ~3) * 4);
   build_taps(taps, W, C, K);
   const ldz = <usize>F * 4;
+  const imgBytes = <usize>(H * W * C) * 4;
+  let n = 0, oy = 0, ox = 0; // the next output pixel (no divisions per panel)
   for (let i0 = 0; i0 < M; i0 += 4) {
     const rows = min(4, M - i0);
-    pack_im2col4(panel, info, taps, zero, x, i0, rows, H, W, C, K, S, padT, padL, OH, OW);
+    let inside = true;
+    for (let r = 0; r < 4; r++) {
+      const e = info + <usize>r * 16;
+      if (r < rows) {
+        const iy0 = oy * S - padT, ix0 = ox * S - padL;
+        store<i32>(e, iy0);
+        store<i32>(e, ix0, 4);
+        store<u32>(e, <u32>(x + <usize>n * imgBytes), 8);
+        inside = inside && iy0 >= 0 && iy0 + K <= H && ix0 >= 0 && ix0 + K <= W;
+        if (++ox == OW) { ox = 0; if (++oy == OH) { oy = 0; n++; } }
+      } else {
+        v128.store(e, v128.load(e - 16)); // repeat the last row
+      }
+    }
+    pack_im2col4(panel, info, taps, zero, H, W, C, K, inside);
     const zr = z + <usize>i0 * ldz;
     gemm_panel4(zr, F, panel, w, F, KKC, F, rows, b);
     act_rows(a + <usize>i0 * ldz, zr, rows, F, F, act);
