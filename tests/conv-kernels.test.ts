@@ -1,5 +1,6 @@
 // Parity of the fast wasm convolution kernels (assembly/conv.ts) against their naive wasm twins
-// (assembly/naive.ts) and a direct f64 reference written here (seven nested loops, no im2col),
+// (assembly/naive.ts), the TypeScript backend in f64 (src/backend/js.ts) and a direct f64
+// reference written here (seven nested loops, no im2col),
 // on odd shapes that exercise every tile and channel tail: H×W 5×7, 13×13, 28×28; C 1, 3, 4, 5, 8,
 // 17; F 1, 5, 8, 17, 64; K 1, 3, 4, 5, 7; stride 1, 2 (and 3); padding valid and TF 'same';
 // batch 1 and 3; every activation code in the fused epilogue and in actPrev'.
@@ -7,7 +8,7 @@
 // overwrites dx (pre-filled with NaN), scratch contents are never trusted (pre-filled with NaN),
 // nothing is written past the scratch convScratchSlots reserves, and inputs stay untouched.
 import { describe, expect, it } from "vitest";
-import { WasmBackend, NONE, type Backend } from "../src/backend/index.js";
+import { JsBackend, WasmBackend, NONE, type Backend } from "../src/backend/index.js";
 import { convScratchSlots } from "../src/model/arena.js";
 import { Rng } from "../src/rng.js";
 import { actForward, actGrad } from "../src/backend/activations.js";
@@ -223,9 +224,10 @@ function expected(c: Case, inp: Inputs, ref: Ref): Record<string, Float64Array> 
   return e;
 }
 
-describe("conv kernels: fast wasm vs naive wasm vs an f64 reference", () => {
+describe("conv kernels: fast wasm vs naive wasm vs JsBackend f64 vs an f64 reference", () => {
   const fast = new WasmBackend();
   const naive = new WasmBackend({ kernels: "naive" });
+  const js = new JsBackend("f64");
   const all = cases();
 
   it("covers what it claims", () => {
@@ -241,15 +243,18 @@ describe("conv kernels: fast wasm vs naive wasm vs an f64 reference", () => {
     it(c.name, () => {
       const inp = inputs(c, 1000 + i);
       const want = expected(c, inp, reference(c, inp));
-      const got = { fast: run(fast, c, inp), naive: run(naive, c, inp) };
+      const got = { fast: run(fast, c, inp), naive: run(naive, c, inp), js: run(js, c, inp) };
       for (const [who, out] of Object.entries(got)) {
         expect(out["ok.inputs"][0], `${who}: inputs changed`).toBe(1);
         expect(out["ok.u8"][0], `${who}: uint8 input changed`).toBe(1);
         expect(out["ok.guard"][0], `${who}: wrote past the scratch`).toBe(1);
         for (const key of Object.keys(want)) expect(close(out[key], want[key]), `${who} ${key}`).toBeNull();
       }
-      // the fast kernels against the naive twins as well (same f32 inputs, different sum orders)
-      for (const key of Object.keys(want)) expect(close(got.fast[key], got.naive[key]), `fast vs naive ${key}`).toBeNull();
+      // the fast kernels against the naive twins and the TypeScript backend as well
+      for (const key of Object.keys(want)) {
+        expect(close(got.fast[key], got.naive[key]), `fast vs naive ${key}`).toBeNull();
+        expect(close(got.fast[key], got.js[key]), `fast vs js-f64 ${key}`).toBeNull();
+      }
     });
 
   it("a smaller batch than the scratch was sized for fits in it", () => {
