@@ -14,7 +14,7 @@
 // of rows into a panel for gemm_panel4_acc; the data gradient keeps 4 rows of dcols at a time.
 // Pointers are byte addresses into the arena; sizes are elements. Scratch layouts are below and
 // convScratchSlots in src/model/arena.ts mirrors them (it takes the max of the three).
-import { gemm_panel4, gemm_panel4_acc, pack_a4, transpose, transpose4_store, colsum_acc } from "./gemm";
+import { gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, pack_a4, transpose, transpose4_store, colsum_acc } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -183,8 +183,7 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
 // C ≥ 4, scratch (slots): offsets K·K·R (u32: address of the input pixel, or of the zero row, per
 // (ky, kx) and chunk row) | panel 4·R | zero row C4. Packing a group is one load per row (C % 4
 // == 0) or four.
-// C < 4 (first layers: few columns, so packing weighs as much as the GEMM), scratch: all panels of
-// the chunk KKC4·R (KKC4 = KKC rounded up to 4) | taps KKC, packed row by row in one pass.
+// C < 4 (first layers): see filter_small_c.
 export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
   const KK = K * K;
   const KKC = KK * C;
@@ -197,44 +196,7 @@ export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, 
   const ldz = <usize>F * 4;
   const groupBytes = <usize>R * 16; // one panel
   if (C < 4) {
-    const KKC4 = (KKC + 3) & ~3;
-    const panels = scratch;
-    const taps = panels + <usize>KKC4 * <usize>R * 4;
-    build_taps(taps, W, C, K);
-    // lanes past KKC in the last panel multiply rows of dw that are never stored; keep them finite
-    for (let k = KKC; k < KKC4; k++)
-      for (let i = 0; i < R; i++) store<f32>(panels + <usize>(k >> 2) * groupBytes + <usize>i * 16 + <usize>(k & 3) * 4, 0);
-    let b = 0, oy = 0, ox = 0;
-    for (let i0 = 0; i0 < M; i0 += R) {
-      const rows = min(R, M - i0);
-      for (let i = 0; i < rows; i++) {
-        const iy0 = oy * S - padT, ix0 = ox * S - padL;
-        const img = x + <usize>b * imgBytes;
-        const row = panels + <usize>i * 16;
-        if (iy0 >= 0 && iy0 + K <= H && ix0 >= 0 && ix0 + K <= W) {
-          const win = img + <usize>iy0 * rowBytes + <usize>ix0 * pixBytes;
-          for (let k = 0; k < KKC; k++)
-            store<f32>(row + <usize>(k >> 2) * groupBytes + <usize>(k & 3) * 4, load<f32>(win + <usize>load<i32>(taps + <usize>k * 4)));
-        } else {
-          let k = 0;
-          for (let ky = 0; ky < K; ky++)
-            for (let kx = 0; kx < K; kx++) {
-              const iy = iy0 + ky, ix = ix0 + kx;
-              const ok = <u32>iy < <u32>H && <u32>ix < <u32>W;
-              const src = img + <usize>iy * rowBytes + <usize>ix * pixBytes;
-              for (let c = 0; c < C; c++) {
-                store<f32>(row + <usize>(k >> 2) * groupBytes + <usize>(k & 3) * 4, ok ? load<f32>(src + <usize>c * 4) : 0);
-                k++;
-              }
-            }
-        }
-        if (++ox == OW) { ox = 0; if (++oy == OH) { oy = 0; b++; } }
-      }
-      const dzc = dz + <usize>i0 * ldz;
-      for (let k0 = 0; k0 < KKC; k0 += 4)
-        gemm_panel4_acc(dw + <usize>k0 * ldz, F, panels + <usize>(k0 >> 2) * groupBytes, dzc, F, rows, F, min(4, KKC - k0));
-      colsum_acc(db, dzc, rows, F);
-    }
+    filter_small_c<f32>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 1);
     return;
   }
   const offs = scratch;
@@ -290,6 +252,10 @@ export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, 
 // The same with x: (B, H, W, C) uint8 pixels scaled by 1/255 (the first layer). Scratch: one f32
 // image (u8_image_slots), then conv_backward_filter's; each image is converted, then handled alone.
 export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
+  if (C < 4) {
+    filter_small_c<u8>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, INV_255);
+    return;
+  }
   const img = H * W * C;
   const xf = scratch;
   const rest = scratch + <usize>u8_image_slots(H, W, C) * 4;
@@ -297,6 +263,72 @@ export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usiz
   for (let n = 0; n < B; n++) {
     u8_to_f32(xf, x + <usize>n * <usize>img, img, INV_255);
     conv_backward_filter(dw, db, dz + <usize>n * out, xf, 1, H, W, C, F, K, S, padT, padL, OH, OW, rest);
+  }
+}
+
+// Copies image x (H, W, C) of T, times scale, into xp (Hp, Wp, C) f32 with the padding made
+// explicit: xp[yy, xx] = x[yy − padT, xx − padL], 0 outside.
+@inline function pad_image<T>(xp: usize, x: usize, H: i32, W: i32, C: i32, Hp: i32, Wp: i32, padT: i32, padL: i32, scale: f32): void {
+  const esz = <usize>sizeof<T>();
+  const rowp = <usize>Wp * <usize>C * 4;
+  const xx0 = max(0, padL), xx1 = min(Wp, W + padL); // xp columns that come from x
+  for (let yy = 0; yy < Hp; yy++) {
+    const d = xp + <usize>yy * rowp;
+    const iy = yy - padT;
+    if (<u32>iy >= <u32>H || xx1 <= xx0) { memory.fill(d, 0, rowp); continue; }
+    if (xx0 > 0) memory.fill(d, 0, <usize>(xx0 * C) * 4);
+    if (xx1 < Wp) memory.fill(d + <usize>(xx1 * C) * 4, 0, <usize>((Wp - xx1) * C) * 4);
+    const n = (xx1 - xx0) * C;
+    const src = x + (<usize>iy * <usize>W + <usize>(xx0 - padL)) * <usize>C * esz;
+    const dst = d + <usize>(xx0 * C) * 4;
+    if (isFloat<T>()) memory.copy(dst, src, <usize>n * 4);
+    else u8_to_f32(dst, src, n, scale);
+  }
+}
+
+// The filter gradient of a layer with C < 4 channels (first layers: few im2col columns, so a
+// packed panel would cost as much as its multiply-adds). Image by image: copy it (times scale)
+// into a buffer with the padding made explicit, so every window lies inside; list the window
+// address of each output pixel; then for each group of 4 taps gemm_gather4_acc reads the four
+// values of a row straight from the image. Accumulates dw and db like conv_backward_filter.
+// Scratch (slots): padded image Hp·Wp·C + 4 (Hp = (OH−1)·S + K, Wp likewise) | windows R (u32) | taps KKC.
+@inline function filter_small_c<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32): void {
+  const OHW = OH * OW;
+  if (OHW <= 0) return;
+  const KKC = K * K * C;
+  const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
+  const R = min(BF_ROWS, B * OHW);
+  const xp = scratch;
+  const wins = xp + <usize>(Hp * Wp * C + 4) * 4;
+  const taps = wins + <usize>R * 4;
+  build_taps(taps, Wp, C, K);
+  const esz = <usize>sizeof<T>();
+  const img = <usize>(H * W * C) * esz;
+  const ldz = <usize>F * 4;
+  const pixBytes = <usize>C * 4;
+  const rowBytes = <usize>Wp * pixBytes;
+  for (let n = 0; n < B; n++) {
+    pad_image<T>(xp, x + <usize>n * img, H, W, C, Hp, Wp, padT, padL, scale);
+    let oy = 0, ox = 0;
+    for (let i0 = 0; i0 < OHW; i0 += R) {
+      const rows = min(R, OHW - i0);
+      for (let i = 0; i < rows; i++) {
+        store<u32>(wins + <usize>i * 4, <u32>(xp + <usize>(oy * S) * rowBytes + <usize>(ox * S) * pixBytes));
+        if (++ox == OW) { ox = 0; oy++; }
+      }
+      const dzc = dz + (<usize>n * <usize>OHW + <usize>i0) * ldz;
+      for (let k0 = 0; k0 < KKC; k0 += 4) {
+        const nk = min(4, KKC - k0);
+        const tk = taps + <usize>k0 * 4;
+        // lanes past nk repeat tap k0: computed, never stored
+        const t0 = <usize>load<i32>(tk);
+        const t1 = nk > 1 ? <usize>load<i32>(tk, 4) : t0;
+        const t2 = nk > 2 ? <usize>load<i32>(tk, 8) : t0;
+        const t3 = nk > 3 ? <usize>load<i32>(tk, 12) : t0;
+        gemm_gather4_acc(dw + <usize>k0 * ldz, F, wins, t0, t1, t2, t3, dzc, F, rows, F, nk);
+      }
+      colsum_acc(db, dzc, rows, F);
+    }
   }
 }
 

@@ -644,3 +644,38 @@ export function gemm_panel4_acc(c: usize, ldc: i32, p: usize, bm: usize, ldb: i3
   store_cols(p, f32x4.add(v128.load(p), v0), ncols);
   if (ncols > 4) store_cols(p + 16, f32x4.add(v128.load(p, 16), v1), ncols - 4);
 }
+
+// C(rows ≤ 4, N) += Σ_i a_i ⊗ Bm[i, :] with a_i = (A[tab_i + t0], A[tab_i + t1], A[tab_i + t2],
+// A[tab_i + t3]): gemm_panel4_acc whose panel is gathered in the loop instead of packed — tab
+// (K u32) holds a base address per row of Bm, t0..t3 byte offsets from it (the conv filter
+// gradient: a window's address per output pixel and four taps). For a narrow N (one or two
+// 8-column blocks) packing a panel cost as much as the multiply-adds.
+export function gemm_gather4_acc(c: usize, ldc: i32, tab: usize, t0: usize, t1: usize, t2: usize, t3: usize, bm: usize, ldb: i32, K: i32, N: i32, rows: i32): void {
+  const ldb4 = <usize>ldb * 4;
+  const ldc4 = <usize>ldc * 4;
+  const end = tab + <usize>K * 4;
+  for (let j = 0; j < N; j += 8) {
+    const ncols = min(8, N - j);
+    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    let bk = bm + <usize>j * 4;
+    for (let tp = tab; tp < end; tp += 4) {
+      const base = <usize>load<u32>(tp);
+      const b0 = v128.load(bk);
+      const b1 = v128.load(bk, 16);
+      let a = v128.load32_splat(base + t0);
+      c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      a = v128.load32_splat(base + t1);
+      c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      a = v128.load32_splat(base + t2);
+      c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      a = v128.load32_splat(base + t3);
+      c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      bk += ldb4;
+    }
+    const cp = c + <usize>j * 4;
+    acc_row8(cp, c00, c01, ncols);
+    if (rows > 1) acc_row8(cp + ldc4, c10, c11, ncols);
+    if (rows > 2) acc_row8(cp + ldc4 * 2, c20, c21, ncols);
+    if (rows > 3) acc_row8(cp + ldc4 * 3, c30, c31, ncols);
+  }
+}

@@ -14,21 +14,23 @@ export const CONV_BF_ROWS = 128;
  * Kernel scratch a conv2d layer needs, in slots: the max over the kernels of assembly/conv.ts
  * (KKC = K·K·C, KKC4 and C4 = KKC and C rounded up to 4, R = min(128, B·OH·OW)):
  *   forward          4·KKC (one packed panel of 4 im2col rows) + 16 (row info) + KKC (taps) + C4 (zero row)
- *   backward filter  C ≥ 4: K·K·R (pixel addresses per chunk row and tap) + 4·R (panel) + C4 (zero row)
- *                    C < 4: KKC4·R (all panels of a chunk) + KKC (taps)
+ *   backward filter  C ≥ 4: K·K·R (pixel addresses per chunk row and tap) + 4·R (panel) + C4 (zero row),
+ *                      plus, for uint8, one image as f32: H·W·C rounded up to 4
+ *                    C < 4: Hp·Wp·C + 4 (the image with its padding, Hp = (OH−1)·S + K, Wp likewise)
+ *                      + R (window addresses) + KKC (taps)
  *   backward data    F·KKC (wᵀ) + 4·F (panel of dz rows) + 4·KKC (4 rows of dcols)
- * The uint8 variants of the first two keep one image as f32 in front: + H·W·C rounded up to 4
- * (counted for every layer: this function does not know which layer reads uint8).
+ * The uint8 forward keeps one image as f32 in front: + H·W·C rounded up to 4 (counted for every
+ * layer, as for the uint8 filter gradient: this function does not know which layer reads uint8).
  * B may be the batch capacity: a smaller batch at call time never needs more.
  */
 export function convScratchSlots(B: number, H: number, W: number, C: number, F: number, K: number, S: number, OH: number, OW: number): number {
-  void S;
   const KKC = K * K * C;
   const up4 = (n: number) => Math.ceil(n / 4) * 4;
   const R = Math.max(1, Math.min(CONV_BF_ROWS, B * OH * OW));
   const u8Image = up4(H * W * C);
   const forward = 4 * KKC + 16 + KKC + up4(C);
-  const filter = C < 4 ? up4(KKC) * R + KKC : K * K * R + 4 * R + up4(C);
+  const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
+  const filter = C < 4 ? Hp * Wp * C + 4 + R + KKC : u8Image + K * K * R + 4 * R + up4(C);
   const data = F * KKC + 4 * F + 4 * KKC;
-  return Math.max(u8Image + forward, u8Image + filter, data);
+  return Math.max(u8Image + forward, filter, data);
 }
