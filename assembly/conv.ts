@@ -372,27 +372,25 @@ export function conv_backward_data(dx: usize, dz: usize, w: usize, z_prev: usize
     pack_a4<f32>(panel, dz, F, i0, rows, F, 1);
     gemm_panel4(dcols, KKC, panel, wt, KKC, F, KKC, rows, 0);
     for (let r = 0; r < rows; r++) {
+      // col2im: for each kernel row ky inside the image, the taps kx in [kx0, kx1) hit adjacent
+      // input pixels, so their (kx, c) slice of the dcols row is one contiguous run of dx
       const iy0 = oy * S - padT, ix0 = ox * S - padL;
+      const kx0 = max(0, -ix0), kx1 = min(K, W - ix0);
+      const ky0 = max(0, -iy0), ky1 = min(K, H - iy0);
+      const n = (kx1 - kx0) * C;
       const dimg = dx + <usize>b * imgBytes;
-      let src = dcols + <usize>r * <usize>KKC * 4;
-      for (let ky = 0; ky < K; ky++) {
-        const iy = iy0 + ky;
-        if (<u32>iy >= <u32>H) { src += <usize>K * pixBytes; continue; }
-        for (let kx = 0; kx < K; kx++) {
-          const ix = ix0 + kx;
-          if (<u32>ix < <u32>W) {
-            const d = dimg + <usize>iy * rowBytes + <usize>ix * pixBytes;
-            let c = 0;
-            for (; c + 4 <= C; c += 4) {
-              const o = <usize>c * 4;
-              v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)));
-            }
-            for (; c < C; c++) {
-              const o = <usize>c * 4;
-              store<f32>(d + o, load<f32>(d + o) + load<f32>(src + o));
-            }
-          }
-          src += pixBytes;
+      const srow = dcols + <usize>r * <usize>KKC * 4;
+      for (let ky = ky0; ky < ky1; ky++) {
+        const d = dimg + <usize>(iy0 + ky) * rowBytes + <usize>(ix0 + kx0) * pixBytes;
+        const src = srow + <usize>((ky * K + kx0) * C) * 4;
+        let c = 0;
+        for (; c + 4 <= n; c += 4) {
+          const o = <usize>c * 4;
+          v128.store(d + o, f32x4.add(v128.load(d + o), v128.load(src + o)));
+        }
+        for (; c < n; c++) {
+          const o = <usize>c * 4;
+          store<f32>(d + o, load<f32>(d + o) + load<f32>(src + o));
         }
       }
       if (++ox == OW) { ox = 0; if (++oy == OH) { oy = 0; b++; } }
