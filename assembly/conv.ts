@@ -234,6 +234,11 @@ export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, 
         const kk = k0 / C;
         const co = <usize>(k0 - kk * C) * 4;
         const tab = offs + <usize>kk * tabBytes;
+        if (F <= 16) {
+          // one or two column blocks: reading the 4 channels in the loop beats packing them
+          gemm_gather4_acc(dw + <usize>k0 * ldz, F, tab, co, co + 4, co + 8, co + 12, dzc, F, rows, F, 4);
+          continue;
+        }
         for (let i = 0; i < rows; i++) v128.store(panel + <usize>i * 16, v128.load(<usize>load<u32>(tab + <usize>i * 4) + co));
       } else {
         for (let r = 0; r < 4; r++) {
