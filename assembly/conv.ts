@@ -127,6 +127,10 @@ const ACT_ROWS: i32 = 32;
 // Per 4 output pixels: pack their im2col rows into the transposed panel gemm_panel4 consumes,
 // z rows = panelᵀ·w + b; the activation follows every ACT_ROWS rows, while they are in L1.
 export function conv_forward(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize): void {
+  if (C == 1 && S == 1) {
+    forward_c1<f32>(a, z, x, w, b, B, H, W, F, K, padT, padL, OH, OW, act, scratch, 1);
+    return;
+  }
   const KKC = K * K * C;
   const M = B * OH * OW;
   const panel = scratch;
@@ -171,6 +175,10 @@ export function conv_forward(a: usize, z: usize, x: usize, w: usize, b: usize, B
 // The same with x: (B, H, W, C) uint8 pixels scaled by 1/255 (the first layer). Scratch: one f32
 // image (u8_image_slots), then conv_forward's; each image is converted, then convolved alone.
 export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize): void {
+  if (C == 1 && S == 1) {
+    forward_c1<u8>(a, z, x, w, b, B, H, W, F, K, padT, padL, OH, OW, act, scratch, INV_255);
+    return;
+  }
   const img = H * W * C;
   const xf = scratch;
   const rest = scratch + <usize>u8_image_slots(H, W, C) * 4;
@@ -179,6 +187,85 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
     u8_to_f32(xf, x + <usize>n * <usize>img, img, INV_255);
     conv_forward(a + <usize>n * out, z + <usize>n * out, xf, w, b, 1, H, W, C, F, K, S, padT, padL, OH, OW, act, rest);
   }
+}
+
+// The forward of a one-channel, stride-1 layer (the first layer of an image net): KKC = K·K is
+// tiny, so packing im2col panels would cost about as much as the multiply-adds. Instead the
+// vectors run along output pixels: 8 adjacent pixels of an output row read the 8 adjacent input
+// values of a tap with two plain loads. Tile: 8 pixels × 4 filters (8 accumulators; w entries
+// splatted), transposed to NHWC on the way out. Image by image: copied (times scale) with its
+// padding made explicit, so every window lies inside. The activation follows each output row.
+// Scratch (slots): padded image Hp·Wp + 8 (Hp = OH + K − 1, Wp = OW + K − 1; the 8 lets the
+// last row's loads run past) | taps K·K.
+@inline function forward_c1<T>(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, F: i32, K: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize, scale: f32): void {
+  const KK = K * K;
+  const Hp = OH + K - 1, Wp = OW + K - 1;
+  const xp = scratch;
+  const taps = xp + <usize>(Hp * Wp + 8) * 4;
+  build_taps(taps, Wp, 1, K);
+  const tend = taps + <usize>KK * 4;
+  const esz = <usize>sizeof<T>();
+  const ldz = <usize>F * 4;
+  const rowOut = <usize>OW * ldz;
+  const wstride = <usize>F * 4;
+  for (let n = 0; n < B; n++) {
+    pad_image<T>(xp, x + <usize>n * <usize>(H * W) * esz, H, W, 1, Hp, Wp, padT, padL, scale);
+    for (let oy = 0; oy < OH; oy++) {
+      const zrow = z + (<usize>n * <usize>OH + <usize>oy) * rowOut;
+      for (let ox0 = 0; ox0 < OW; ox0 += 8) {
+        const np = min(8, OW - ox0);
+        const win = xp + (<usize>oy * <usize>Wp + <usize>ox0) * 4;
+        for (let f0 = 0; f0 < F; f0 += 4) {
+          const nf = min(4, F - f0);
+          // lanes are pixels: aj (pixels 0..3) and ej (pixels 4..7) for filter f0 + j
+          let a0 = v128.load32_splat(b + <usize>f0 * 4), a1 = a0, a2 = a0, a3 = a0;
+          if (nf > 1) a1 = v128.load32_splat(b + <usize>f0 * 4, 4);
+          if (nf > 2) a2 = v128.load32_splat(b + <usize>f0 * 4, 8);
+          if (nf > 3) a3 = v128.load32_splat(b + <usize>f0 * 4, 12);
+          let e0 = a0, e1 = a1, e2 = a2, e3 = a3;
+          let wp = w + <usize>f0 * 4; // w[k, f0..f0+3]; filters ≥ F read the next row: never stored
+          for (let tp = taps; tp < tend; tp += 4) {
+            const src = win + <usize>load<i32>(tp);
+            const x0 = v128.load(src), x1 = v128.load(src, 16);
+            let s = v128.load32_splat(wp);
+            a0 = f32x4.add(a0, f32x4.mul(s, x0)); e0 = f32x4.add(e0, f32x4.mul(s, x1));
+            s = v128.load32_splat(wp, 4);
+            a1 = f32x4.add(a1, f32x4.mul(s, x0)); e1 = f32x4.add(e1, f32x4.mul(s, x1));
+            s = v128.load32_splat(wp, 8);
+            a2 = f32x4.add(a2, f32x4.mul(s, x0)); e2 = f32x4.add(e2, f32x4.mul(s, x1));
+            s = v128.load32_splat(wp, 12);
+            a3 = f32x4.add(a3, f32x4.mul(s, x0)); e3 = f32x4.add(e3, f32x4.mul(s, x1));
+            wp += wstride;
+          }
+          const zp = zrow + <usize>ox0 * ldz + <usize>f0 * 4;
+          store_pixels4(zp, ldz, a0, a1, a2, a3, min(4, np), nf);
+          if (np > 4) store_pixels4(zp + ldz * 4, ldz, e0, e1, e2, e3, np - 4, nf);
+        }
+      }
+      const m = OW * F;
+      act_rows(a + (<usize>n * <usize>OH + <usize>oy) * rowOut, zrow, 1, m, m, act);
+    }
+  }
+}
+
+// v_j holds filter j for 4 pixels (lanes); stores pixel q's filters at p + q·ld, the first nf of
+// them, for q < np.
+@inline function store_pixels4(p: usize, ld: usize, v0: v128, v1: v128, v2: v128, v3: v128, np: i32, nf: i32): void {
+  const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+  store_lanes(p, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), nf);
+  if (np > 1) store_lanes(p + ld, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), nf);
+  if (np > 2) store_lanes(p + ld * 2, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), nf);
+  if (np > 3) store_lanes(p + ld * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), nf);
+}
+
+@inline function store_lanes(p: usize, v: v128, n: i32): void {
+  if (n >= 4) { v128.store(p, v); return; }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 // Accumulates dw += Σ patch(x)ᵀ·dz (over every output pixel of the batch) and db += Σ dz: the

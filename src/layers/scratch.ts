@@ -13,7 +13,8 @@ export const CONV_BF_ROWS = 128;
 /**
  * Kernel scratch a conv2d layer needs, in slots: the max over the kernels of assembly/conv.ts
  * (KKC = K·K·C, KKC4 and C4 = KKC and C rounded up to 4, R = min(128, B·OH·OW)):
- *   forward          4·KKC (one packed panel of 4 im2col rows) + 16 (row info) + KKC (taps) + C4 (zero row)
+ *   forward          4·KKC (one packed panel of 4 im2col rows) + 16 (row info) + KKC (taps) + C4 (zero row);
+ *                    C = 1 and S = 1: Hp·Wp + 8 (the image with its padding) + K·K (taps)
  *   backward filter  C ≥ 4: K·K·R (pixel addresses per chunk row and tap) + 4·R (panel) + C4 (zero row),
  *                      plus, for uint8, one image as f32: H·W·C rounded up to 4
  *                    C < 4: Hp·Wp·C + 4 (the image with its padding, Hp = (OH−1)·S + K, Wp likewise)
@@ -28,9 +29,9 @@ export function convScratchSlots(B: number, H: number, W: number, C: number, F: 
   const up4 = (n: number) => Math.ceil(n / 4) * 4;
   const R = Math.max(1, Math.min(CONV_BF_ROWS, B * OH * OW));
   const u8Image = up4(H * W * C);
-  const forward = 4 * KKC + 16 + KKC + up4(C);
+  const forward = C === 1 && S === 1 ? (OH + K - 1) * (OW + K - 1) + 8 + KKC : u8Image + 4 * KKC + 16 + KKC + up4(C);
   const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
   const filter = C < 4 ? Hp * Wp * C + 4 + R + KKC : u8Image + K * K * R + 4 * R + up4(C);
   const data = F * KKC + 4 * F + 4 * KKC;
-  return Math.max(u8Image + forward, filter, data);
+  return Math.max(forward, filter, data);
 }
