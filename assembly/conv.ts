@@ -202,6 +202,7 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
   const Hp = OH + K - 1, Wp = OW + K - 1;
   const xp = scratch;
   const taps = xp + <usize>(Hp * Wp + 8) * 4;
+  memory.fill(xp + <usize>(Hp * Wp) * 4, 0, 32); // the slack feeds lanes never stored: keep it finite
   build_taps(taps, Wp, 1, K);
   const tend = taps + <usize>KK * 4;
   const esz = <usize>sizeof<T>();
