@@ -51,7 +51,7 @@ const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 /** Slots of assembly/parallel.ts dense_u8_list_bytes(): the lists of a thread's gemm_tn_acc_u8 part. */
 const THREAD_LIST_SLOTS = (128 * (128 * 16 + 80) + 128 * 4 + 64) / 4;
 
-export { layerScratchSlots, convScratchSlots } from "../layers/scratch.js";
+export { layerScratchSlots, convScratchSlots, CONV_BF_ROWS } from "../layers/scratch.js";
 
 /**
  * Lays the model out: params | grads | optimizer state | state | per-layer tensors and slots |
