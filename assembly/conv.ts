@@ -14,7 +14,7 @@
 // of rows into a panel for gemm_panel4_acc; the data gradient keeps 4 rows of dcols at a time.
 // Pointers are byte addresses into the arena; sizes are elements. Scratch layouts are below and
 // convScratchSlots in src/model/arena.ts mirrors them (it takes the max of the three).
-import { gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, pack_a4, transpose, transpose4_store, colsum_acc } from "./gemm";
+import { gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, pack_a4, transpose, transpose4_store, colsum_acc, colsum_acc_ld } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -281,6 +281,13 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
 // == 0) or four.
 // C < 4 (first layers): see filter_small_c.
 export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
+  conv_backward_filter_part(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 0, K * K * C, 0, F, 0, F);
+}
+
+// One thread's part of conv_backward_filter: rows [kb, ke) of dw (kb, ke multiples of 4, or ke =
+// KKC) restricted to columns [fb, fe) (multiples of 8, or fe = F), and columns [db0, db1) of db.
+// The chunks, panels and tiles are those of the whole call, so each element sums in the same order.
+export function conv_backward_filter_part(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
   const KK = K * K;
   const KKC = KK * C;
   const M = B * OH * OW;
@@ -292,7 +299,7 @@ export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, 
   const ldz = <usize>F * 4;
   const groupBytes = <usize>R * 16; // one panel
   if (C < 4) {
-    filter_small_c<f32>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 1);
+    filter_small_c<f32>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 1, kb, ke, fb, fe, db0, db1);
     return;
   }
   const offs = scratch;
@@ -316,7 +323,8 @@ export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, 
       if (++ox == OW) { ox = 0; if (++oy == OH) { oy = 0; b++; } }
     }
     const dzc = dz + <usize>i0 * ldz;
-    for (let k0 = 0; k0 < KKC; k0 += 4) {
+    const fo = <usize>fb * 4, nf = fe - fb;
+    for (let k0 = kb; k0 < ke && nf > 0; k0 += 4) {
       const nk = min(4, KKC - k0);
       if ((C & 3) == 0) {
         const kk = k0 / C;
@@ -324,7 +332,7 @@ export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, 
         const tab = offs + <usize>kk * tabBytes;
         if (F <= 16) {
           // one or two column blocks: reading the 4 channels in the loop beats packing them
-          gemm_gather4_acc(dw + <usize>k0 * ldz, F, tab, co, co + 4, co + 8, co + 12, dzc, F, rows, F, 4);
+          gemm_gather4_acc(dw + <usize>k0 * ldz + fo, F, tab, co, co + 4, co + 8, co + 12, dzc + fo, F, rows, nf, 4);
           continue;
         }
         for (let i = 0; i < rows; i++) v128.store(panel + <usize>i * 16, v128.load(<usize>load<u32>(tab + <usize>i * 4) + co));
@@ -342,19 +350,24 @@ export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, 
           }
         }
       }
-      gemm_panel4_acc(dw + <usize>k0 * ldz, F, panel, dzc, F, rows, F, nk);
+      gemm_panel4_acc(dw + <usize>k0 * ldz + fo, F, panel, dzc + fo, F, rows, nf, nk);
     }
     // per chunk, while it is in cache: one column-sum pass over the whole of dz strides across
     // all M rows once per 4 columns and was memory bound (the first layer's dz is megabytes)
-    colsum_acc(db, dzc, rows, F);
+    if (db1 > db0) colsum_acc_ld(db + <usize>db0 * 4, dzc + <usize>db0 * 4, rows, db1 - db0, F);
   }
 }
 
 // The same with x: (B, H, W, C) uint8 pixels scaled by 1/255 (the first layer). Scratch: one f32
 // image (u8_image_slots), then conv_backward_filter's; each image is converted, then handled alone.
 export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
+  conv_backward_filter_u8_part(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 0, K * K * C, 0, F, 0, F);
+}
+
+// One thread's part of conv_backward_filter_u8 (ranges as in conv_backward_filter_part).
+export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
   if (C < 4) {
-    filter_small_c<u8>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, INV_255);
+    filter_small_c<u8>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, INV_255, kb, ke, fb, fe, db0, db1);
     return;
   }
   const img = H * W * C;
@@ -363,7 +376,7 @@ export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usiz
   const out = <usize>(OH * OW * F) * 4;
   for (let n = 0; n < B; n++) {
     u8_to_f32(xf, x + <usize>n * <usize>img, img, INV_255);
-    conv_backward_filter(dw, db, dz + <usize>n * out, xf, 1, H, W, C, F, K, S, padT, padL, OH, OW, rest);
+    conv_backward_filter_part(dw, db, dz + <usize>n * out, xf, 1, H, W, C, F, K, S, padT, padL, OH, OW, rest, kb, ke, fb, fe, db0, db1);
   }
 }
 
@@ -393,7 +406,7 @@ export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usiz
 // address of each output pixel; then for each group of 4 taps gemm_gather4_acc reads the four
 // values of a row straight from the image. Accumulates dw and db like conv_backward_filter.
 // Scratch (slots): padded image Hp·Wp·C + 4 (Hp = (OH−1)·S + K, Wp likewise) | windows R (u32) | taps KKC.
-@inline function filter_small_c<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32): void {
+@inline function filter_small_c<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
   const OHW = OH * OW;
   if (OHW <= 0) return;
   const KKC = K * K * C;
@@ -418,7 +431,8 @@ export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usiz
         if (++ox == OW) { ox = 0; oy++; }
       }
       const dzc = dz + (<usize>n * <usize>OHW + <usize>i0) * ldz;
-      for (let k0 = 0; k0 < KKC; k0 += 4) {
+      const fo = <usize>fb * 4, nf = fe - fb;
+      for (let k0 = kb; k0 < ke && nf > 0; k0 += 4) {
         const nk = min(4, KKC - k0);
         const tk = taps + <usize>k0 * 4;
         // lanes past nk repeat tap k0: computed, never stored
@@ -426,9 +440,9 @@ export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usiz
         const t1 = nk > 1 ? <usize>load<i32>(tk, 4) : t0;
         const t2 = nk > 2 ? <usize>load<i32>(tk, 8) : t0;
         const t3 = nk > 3 ? <usize>load<i32>(tk, 12) : t0;
-        gemm_gather4_acc(dw + <usize>k0 * ldz, F, wins, t0, t1, t2, t3, dzc, F, rows, F, nk);
+        gemm_gather4_acc(dw + <usize>k0 * ldz + fo, F, wins, t0, t1, t2, t3, dzc + fo, F, rows, nf, nk);
       }
-      colsum_acc(db, dzc, rows, F);
+      if (db1 > db0) colsum_acc_ld(db + <usize>db0 * 4, dzc + <usize>db0 * 4, rows, db1 - db0, F);
     }
   }
 }

@@ -22,3 +22,5 @@ export {
   batch_norm_forward_naive, batch_norm_backward_naive, activation_backward_naive, cast_u8_naive,
 } from "./naive";
 export { dense_dw_rows, dense_dw_rows_u8, colsum_cols, dense_dx_cols, dense_u8_list_bytes } from "./parallel";
+export { conv_backward_filter_part, conv_backward_filter_u8_part } from "./conv";
+export { batch_norm_forward_part, batch_norm_backward_part } from "./norm";

@@ -164,11 +164,18 @@ export const BN_BWD_SCRATCH_PER_CHANNEL: i32 = 36;
 // Then z = (x − mean)·(gamma·invStd) + beta and a = act(z) (a may equal z). OVERWRITES z and a.
 // scratch: at least 80 bytes (4 channels); 20·C bytes take all channels in one group.
 export function batch_norm_forward(a: usize, z: usize, x: usize, gamma: usize, beta: usize, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, N: i32, C: i32, training: i32, momentum: f32, eps: f32, act: i32, scratch: usize, scratch_bytes: i32): void {
+  batch_norm_forward_part(a, z, x, gamma, beta, mean, inv_std, run_mean, run_var, N, C, training, momentum, eps, act, scratch, scratch_bytes, 0, C);
+}
+
+// One thread's part of batch_norm_forward: channels [c0, c1) (c0 a multiple of 4). Each channel's
+// statistics and outputs are computed exactly as in the whole call (groups only batch channels).
+export function batch_norm_forward_part(a: usize, z: usize, x: usize, gamma: usize, beta: usize, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, N: i32, C: i32, training: i32, momentum: f32, eps: f32, act: i32, scratch: usize, scratch_bytes: i32, c0: i32, c1: i32): void {
+  if (c1 <= c0) return;
   const ld = <usize>C * 4;
   const mode = act == ACT_RELU ? OUT_RELU : act == ACT_NONE && a != z ? OUT_COPY : OUT_Z;
-  const GW = group_width(C, scratch_bytes, BN_FWD_SCRATCH_PER_CHANNEL);
-  for (let g0 = 0; g0 < C; g0 += GW) {
-    const G = min(GW, C - g0);
+  const GW = group_width(c1 - c0, scratch_bytes, BN_FWD_SCRATCH_PER_CHANNEL);
+  for (let g0 = c0; g0 < c1; g0 += GW) {
+    const G = min(GW, c1 - g0);
     const cb = <usize>g0 * 4; // byte offset of the group's first channel in a row / a (C) vector
     const S = scratch, Q = scratch + <usize>G * 8, K = scratch + <usize>G * 16;
     if (training) {
@@ -213,7 +220,10 @@ export function batch_norm_forward(a: usize, z: usize, x: usize, gamma: usize, b
     }
   }
   // the other activations are scalar and rare: one more pass over the (N·C) block
-  if (act != ACT_NONE && act != ACT_RELU) act_rows(a, z, 1, N * C, N * C, act);
+  if (act != ACT_NONE && act != ACT_RELU) {
+    if (c0 == 0 && c1 == C) act_rows(a, z, 1, N * C, N * C, act);
+    else act_rows(a + <usize>c0 * 4, z + <usize>c0 * 4, N, c1 - c0, C, act); // elementwise and scalar: the same values
+  }
 }
 
 // Training-mode backward, dz w.r.t. z (any activation's derivative already applied).
@@ -228,10 +238,16 @@ export function batch_norm_forward(a: usize, z: usize, x: usize, gamma: usize, b
 // multiplied by mean(dz·x̂) and stays at rounding level.)
 // scratch: at least 144 bytes (4 channels); 36·C bytes take all channels in one group.
 export function batch_norm_backward(dx: usize, dgamma: usize, dbeta: usize, dz: usize, x: usize, gamma: usize, mean: usize, inv_std: usize, N: i32, C: i32, scratch: usize, scratch_bytes: i32): void {
+  batch_norm_backward_part(dx, dgamma, dbeta, dz, x, gamma, mean, inv_std, N, C, scratch, scratch_bytes, 0, C);
+}
+
+// One thread's part of batch_norm_backward: channels [c0, c1) (c0 a multiple of 4).
+export function batch_norm_backward_part(dx: usize, dgamma: usize, dbeta: usize, dz: usize, x: usize, gamma: usize, mean: usize, inv_std: usize, N: i32, C: i32, scratch: usize, scratch_bytes: i32, c0: i32, c1: i32): void {
+  if (c1 <= c0) return;
   const ld = <usize>C * 4;
-  const GW = group_width(C, scratch_bytes, BN_BWD_SCRATCH_PER_CHANNEL);
-  for (let g0 = 0; g0 < C; g0 += GW) {
-    const G = min(GW, C - g0);
+  const GW = group_width(c1 - c0, scratch_bytes, BN_BWD_SCRATCH_PER_CHANNEL);
+  for (let g0 = c0; g0 < c1; g0 += GW) {
+    const G = min(GW, c1 - g0);
     const cb = <usize>g0 * 4;
     const D = scratch, P = scratch + <usize>G * 8, SX = scratch + <usize>G * 16;
     const MDZ = scratch + <usize>G * 24, MDH = scratch + <usize>G * 28, K = scratch + <usize>G * 32;

@@ -21,6 +21,19 @@ export interface PartKernels {
   dropout_forward(a: number, mask: number, n: number, threshold: number, keepScale: number, seed: number): void;
   dropout_backward(g: number, mask: number, n: number): void;
   fill_zero(p: number, n: number): void;
+  conv_forward(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void;
+  conv_forward_u8: PartKernels["conv_forward"];
+  conv_backward_filter_part(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number, kb: number, ke: number, fb: number, fe: number, db0: number, db1: number): void;
+  conv_backward_filter_u8_part: PartKernels["conv_backward_filter_part"];
+  conv_backward_data(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void;
+  max_pool_forward(y: number, argmax: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  max_pool_backward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void;
+  avg_pool_forward(y: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  avg_pool_backward(dx: number, dy: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  batch_norm_forward_part(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number, scratch: number, scratchBytes: number, c0: number, c1: number): void;
+  batch_norm_backward_part(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number, scratch: number, scratchBytes: number, c0: number, c1: number): void;
+  activation_backward(dz: number, z: number, n: number, act: number): void;
+  cast_u8(dst: number, src: number, n: number, scale: number): void;
 }
 
 /** Operation codes (args[0]); the argument lists are documented at each case of runPart. */
@@ -38,6 +51,19 @@ export const OP = {
   SCALE: 24,
   DROP_FWD: 25,
   DROP_BWD: 26,
+  ACT_BWD: 27,
+  CAST_U8: 28,
+  CONV_FWD: 30,
+  CONV_FWD_U8: 31,
+  CONV_BWD_FILTER: 32,
+  CONV_BWD_FILTER_U8: 33,
+  CONV_BWD_DATA: 34,
+  MAX_POOL_FWD: 40,
+  MAX_POOL_BWD: 41,
+  AVG_POOL_FWD: 42,
+  AVG_POOL_BWD: 43,
+  BN_FWD: 44,
+  BN_BWD: 45,
 } as const;
 
 /** Part t of T of [0, n) in whole units of `unit` (the last part ends at n). */
@@ -141,6 +167,87 @@ export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): 
       // [op, g, mask, n]
       const [i0, i1] = part(a[3], VEC, t, T);
       if (i1 > i0) k.dropout_backward(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0);
+      return;
+    }
+    case OP.ACT_BWD: {
+      // [op, dz, z, n, act]
+      const [i0, i1] = part(a[3], VEC, t, T);
+      if (i1 > i0) k.activation_backward(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0, a[4]);
+      return;
+    }
+    case OP.CAST_U8: {
+      // [op, dst (f32), src (u8), n, scale]
+      const [i0, i1] = part(a[3], VEC, t, T);
+      if (i1 > i0) k.cast_u8(a[1] + i0 * 4, a[2] + i0, i1 - i0, a[4]);
+      return;
+    }
+    case OP.CONV_FWD:
+    case OP.CONV_FWD_U8:
+    case OP.CONV_BWD_DATA: {
+      // forward [op, a, z, x, w, b, B, H, W, C, F, K, S, padT, padL, OH, OW, act, scratch, stride]
+      // data    [op, dx, dz, w, zPrev, B, H, W, C, F, K, S, padT, padL, OH, OW, actPrev, scratch, stride]
+      // whole images: every output row (and each image's col2im sums) is computed as in the whole call
+      const fwd = a[0] !== OP.CONV_BWD_DATA;
+      const o = fwd ? 6 : 5;
+      const B = a[o], H = a[o + 1], W = a[o + 2], C = a[o + 3], F = a[o + 4], OH = a[o + 9], OW = a[o + 10];
+      const [b0, b1] = part(B, 1, t, T);
+      if (b1 <= b0) return;
+      const inImg = H * W * C, outImg = OH * OW * F;
+      const sc = a[o + 12] + t * a[o + 13];
+      if (fwd) {
+        const u8 = a[0] === OP.CONV_FWD_U8;
+        const oo = b0 * outImg * 4;
+        (u8 ? k.conv_forward_u8 : k.conv_forward)(a[1] + oo, a[2] + oo, a[3] + b0 * inImg * (u8 ? 1 : 4), a[4], a[5], b1 - b0, H, W, C, F, a[o + 5], a[o + 6], a[o + 7], a[o + 8], OH, OW, a[o + 11], sc);
+      } else {
+        const io = b0 * inImg * 4;
+        k.conv_backward_data(a[1] + io, a[2] + b0 * outImg * 4, a[3], a[4] === 0 ? 0 : a[4] + io, b1 - b0, H, W, C, F, a[o + 5], a[o + 6], a[o + 7], a[o + 8], OH, OW, a[o + 11], sc);
+      }
+      return;
+    }
+    case OP.CONV_BWD_FILTER:
+    case OP.CONV_BWD_FILTER_U8: {
+      // [op, dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, stride]: rows of dw
+      // (groups of 4 im2col columns) when there are enough of them, else 8-column blocks of dw;
+      // db by 4-column groups. Every thread walks all chunks of rows, in order.
+      const C = a[8], F = a[9], K = a[10];
+      const KKC = K * K * C;
+      let kb = 0, ke = KKC, fb = 0, fe = F;
+      if (Math.ceil(KKC / 4) >= 2 * T || Math.ceil(F / 8) < T) [kb, ke] = part(KKC, 4, t, T);
+      else [fb, fe] = part(F, 8, t, T);
+      const [d0, d1] = part(F, 4, t, T);
+      const fn = a[0] === OP.CONV_BWD_FILTER_U8 ? k.conv_backward_filter_u8_part : k.conv_backward_filter_part;
+      fn(a[1], a[2], a[3], a[4], a[5], a[6], a[7], C, F, K, a[11], a[12], a[13], a[14], a[15], a[16] + t * a[17], kb, ke, fb, fe, d0, d1);
+      return;
+    }
+    case OP.MAX_POOL_FWD:
+    case OP.AVG_POOL_FWD:
+    case OP.MAX_POOL_BWD:
+    case OP.AVG_POOL_BWD: {
+      // fwd [op, y, argmax (avg: 0), x, B, H, W, C, PH, PW, SH, SW, OH, OW]; bwd [op, dx, dy, argmax (avg: 0), B, H, W, C, PH, PW, SH, SW, OH, OW]
+      // whole images (windows never cross them); argmax holds in-plane indices
+      const B = a[4], H = a[5], W = a[6], C = a[7], OH = a[12], OW = a[13];
+      const [b0, b1] = part(B, 1, t, T);
+      if (b1 <= b0) return;
+      const io = b0 * H * W * C * 4, oo = b0 * OH * OW * C * 4;
+      const n = b1 - b0;
+      switch (a[0]) {
+        case OP.MAX_POOL_FWD: k.max_pool_forward(a[1] + oo, a[2] + oo, a[3] + io, n, H, W, C, a[8], a[9], a[10], a[11], OH, OW); break;
+        case OP.AVG_POOL_FWD: k.avg_pool_forward(a[1] + oo, a[3] + io, n, H, W, C, a[8], a[9], a[10], a[11], OH, OW); break;
+        case OP.MAX_POOL_BWD: k.max_pool_backward(a[1] + io, a[2] + oo, a[3] + oo, n, H, W, C, OH, OW); break;
+        default: k.avg_pool_backward(a[1] + io, a[2] + oo, n, H, W, C, a[8], a[9], a[10], a[11], OH, OW);
+      }
+      return;
+    }
+    case OP.BN_FWD: {
+      // [op, a, z, x, gamma, beta, mean, invStd, runMean, runVar, N, C, training, momentum, eps, act, kscratch, kbytes]: channels
+      const [c0, c1] = part(a[11], 4, t, T);
+      k.batch_norm_forward_part(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16] + t * a[17], a[17], c0, c1);
+      return;
+    }
+    case OP.BN_BWD: {
+      // [op, dx (0: none), dgamma, dbeta, dz, x, gamma, mean, invStd, N, C, kscratch, kbytes]: channels
+      const [c0, c1] = part(a[10], 4, t, T);
+      k.batch_norm_backward_part(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11] + t * a[12], a[12], c0, c1);
       return;
     }
     case OP.FAULT: {

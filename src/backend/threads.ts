@@ -8,7 +8,7 @@
 // caller checks while it spins or parks, so training ends with an error instead of a hang.
 import { SimdnetError } from "../errors.js";
 import { dropoutParams, NONE } from "./types.js";
-import { WasmBackend, kernelModule } from "./wasm.js";
+import { KERNEL_SCRATCH_BYTES, WasmBackend, kernelModule } from "./wasm.js";
 import { OP, runPart, type PartKernels } from "./parallel.js";
 import { CONTROL_BYTES, CTRL, MAX_THREADS, SPIN_MS, controlViews, readFailure, reportFailure, type WorkerInit } from "./worker-loop.js";
 
@@ -261,11 +261,13 @@ export interface ThreadedBackendOptions {
   fma?: boolean;
   /** How to start workers; default: Node's worker_threads. */
   spawn?: ThreadSpawner;
+  /** Tests: split every call, however small (the thresholds only save barrier time; results never depend on them). */
+  splitAll?: boolean;
 }
 
 /** Below this many multiply-adds (or elements), a call runs on the calling thread alone. */
-const MIN_WORK = 1 << 15;
-const MIN_ELEMENTS = 1 << 14;
+let MIN_WORK = 1 << 15;
+let MIN_ELEMENTS = 1 << 14;
 
 /**
  * The wasm backend over one shared memory and a pool of workers. Heavy kernels (dense forward and
@@ -280,7 +282,7 @@ export class ThreadedBackend extends WasmBackend {
   private pool!: ThreadPool;
 
   private constructor(memory: WebAssembly.Memory, threads: number, fma: boolean) {
-    super({ sharedMemory: memory, fma });
+    super({ sharedMemory: memory, fma, scratchBlocks: threads });
     this.threads = threads;
     (this as { variant: string }).variant = `${this.variant} ×${threads} threads`;
   }
@@ -291,6 +293,7 @@ export class ThreadedBackend extends WasmBackend {
     if (!spawn) throw new Error("no way to start threads here");
     const module = kernelModule(options.fma ? "threads-fma" : "threads");
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+    if (options.splitAll) MIN_WORK = MIN_ELEMENTS = 0;
     const be = new ThreadedBackend(memory, options.threads, options.fma ?? false);
     be.pool = await ThreadPool.start(options.threads, module, memory, be.k as unknown as PartKernels, spawn);
     be.a = be.pool.args;
@@ -315,11 +318,11 @@ export class ThreadedBackend extends WasmBackend {
   }
 
   override denseForward(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void {
-    if (B * IN * OUT < MIN_WORK || B < 8) return super.denseForward(a, z, x, w, b, B, IN, OUT, act, scratch);
+    if (B * IN * OUT < MIN_WORK || (MIN_WORK > 0 && B < 8)) return super.denseForward(a, z, x, w, b, B, IN, OUT, act, scratch);
     this.dense(OP.DENSE_FWD, a, z, x, w, b, B, IN, OUT, act, scratch);
   }
   override denseForwardU8(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void {
-    if (B * IN * OUT < MIN_WORK || B < 8) return super.denseForwardU8(a, z, x, w, b, B, IN, OUT, act, scratch);
+    if (B * IN * OUT < MIN_WORK || (MIN_WORK > 0 && B < 8)) return super.denseForwardU8(a, z, x, w, b, B, IN, OUT, act, scratch);
     this.dense(OP.DENSE_FWD_U8, a, z, x, w, b, B, IN, OUT, act, scratch);
   }
   private dense(op: number, a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void {
@@ -384,6 +387,91 @@ export class ThreadedBackend extends WasmBackend {
     if (n < MIN_ELEMENTS) return super.dropoutBackward(g, mask, n);
     const v = this.a;
     v[0] = OP.DROP_BWD; v[1] = this.p(g); v[2] = this.p(mask); v[3] = n;
+    this.pool.run();
+  }
+
+  // ---- convolution: forward and data gradient by whole images, filter gradient by rows (or column blocks) of dW ----
+  private convCall(op: number, n: number, p1: number, p2: number, p3: number, p4: number, p5: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, last: number | null, scratch: number): void {
+    const v = this.a;
+    v[0] = op;
+    v[1] = p1; v[2] = p2; v[3] = p3; v[4] = p4; v[5] = p5;
+    let i = 1 + n;
+    v[i++] = B; v[i++] = H; v[i++] = W; v[i++] = C; v[i++] = F; v[i++] = K; v[i++] = S; v[i++] = padT; v[i++] = padL; v[i++] = OH; v[i++] = OW;
+    if (last !== null) v[i++] = last;
+    v[i++] = this.p(scratch); v[i++] = this.stride;
+    this.pool.run();
+  }
+  private small(B: number, OH: number, OW: number, F: number, KKC: number): boolean {
+    return B * OH * OW * F * KKC < MIN_WORK;
+  }
+  override convForward(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void {
+    if ((MIN_WORK > 0 && B < 2) || this.small(B, OH, OW, F, K * K * C)) return super.convForward(a, z, x, w, b, B, H, W, C, F, K, S, padT, padL, OH, OW, act, scratch);
+    this.convCall(OP.CONV_FWD, 5, this.p(a), this.p(z), this.p(x), this.p(w), this.p(b), B, H, W, C, F, K, S, padT, padL, OH, OW, act, scratch);
+  }
+  override convForwardU8(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void {
+    if ((MIN_WORK > 0 && B < 2) || this.small(B, OH, OW, F, K * K * C)) return super.convForwardU8(a, z, x, w, b, B, H, W, C, F, K, S, padT, padL, OH, OW, act, scratch);
+    this.convCall(OP.CONV_FWD_U8, 5, this.p(a), this.p(z), this.p(x), this.p(w), this.p(b), B, H, W, C, F, K, S, padT, padL, OH, OW, act, scratch);
+  }
+  override convBackwardFilter(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void {
+    if (this.small(B, OH, OW, F, K * K * C)) return super.convBackwardFilter(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch);
+    this.convCall(OP.CONV_BWD_FILTER, 4, this.p(dw), this.p(db), this.p(dz), this.p(x), 0, B, H, W, C, F, K, S, padT, padL, OH, OW, null, scratch);
+  }
+  override convBackwardFilterU8(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void {
+    if (this.small(B, OH, OW, F, K * K * C)) return super.convBackwardFilterU8(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch);
+    this.convCall(OP.CONV_BWD_FILTER_U8, 4, this.p(dw), this.p(db), this.p(dz), this.p(x), 0, B, H, W, C, F, K, S, padT, padL, OH, OW, null, scratch);
+  }
+  override convBackwardData(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void {
+    if ((MIN_WORK > 0 && B < 2) || this.small(B, OH, OW, F, K * K * C)) return super.convBackwardData(dx, dz, w, zPrev, B, H, W, C, F, K, S, padT, padL, OH, OW, actPrev, scratch);
+    this.convCall(OP.CONV_BWD_DATA, 4, this.p(dx), this.p(dz), this.p(w), zPrev === NONE ? 0 : this.p(zPrev), 0, B, H, W, C, F, K, S, padT, padL, OH, OW, actPrev, scratch);
+  }
+
+  // ---- pooling by whole images, batch norm by channels, elementwise by ranges ----
+  private pooling(op: number, p1: number, p2: number, p3: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void {
+    const v = this.a;
+    v[0] = op; v[1] = p1; v[2] = p2; v[3] = p3; v[4] = B; v[5] = H; v[6] = W; v[7] = C; v[8] = PH; v[9] = PW; v[10] = SH; v[11] = SW; v[12] = OH; v[13] = OW;
+    this.pool.run();
+  }
+  override maxPoolForward(y: number, argmax: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void {
+    if ((MIN_ELEMENTS > 0 && B < 2) || B * H * W * C < MIN_ELEMENTS) return super.maxPoolForward(y, argmax, x, B, H, W, C, PH, PW, SH, SW, OH, OW);
+    this.pooling(OP.MAX_POOL_FWD, this.p(y), this.p(argmax), this.p(x), B, H, W, C, PH, PW, SH, SW, OH, OW);
+  }
+  override maxPoolBackward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void {
+    if ((MIN_ELEMENTS > 0 && B < 2) || B * H * W * C < MIN_ELEMENTS) return super.maxPoolBackward(dx, dy, argmax, B, H, W, C, OH, OW);
+    this.pooling(OP.MAX_POOL_BWD, this.p(dx), this.p(dy), this.p(argmax), B, H, W, C, 0, 0, 0, 0, OH, OW);
+  }
+  override avgPoolForward(y: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void {
+    if ((MIN_ELEMENTS > 0 && B < 2) || B * H * W * C < MIN_ELEMENTS) return super.avgPoolForward(y, x, B, H, W, C, PH, PW, SH, SW, OH, OW);
+    this.pooling(OP.AVG_POOL_FWD, this.p(y), 0, this.p(x), B, H, W, C, PH, PW, SH, SW, OH, OW);
+  }
+  override avgPoolBackward(dx: number, dy: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void {
+    if ((MIN_ELEMENTS > 0 && B < 2) || B * H * W * C < MIN_ELEMENTS) return super.avgPoolBackward(dx, dy, B, H, W, C, PH, PW, SH, SW, OH, OW);
+    this.pooling(OP.AVG_POOL_BWD, this.p(dx), this.p(dy), 0, B, H, W, C, PH, PW, SH, SW, OH, OW);
+  }
+  override batchNormForward(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number): void {
+    if ((MIN_ELEMENTS > 0 && C < 8) || N * C < MIN_ELEMENTS) return super.batchNormForward(a, z, x, gamma, beta, mean, invStd, runMean, runVar, N, C, training, momentum, eps, act);
+    const v = this.a;
+    v[0] = OP.BN_FWD; v[1] = this.p(a); v[2] = this.p(z); v[3] = this.p(x); v[4] = this.p(gamma); v[5] = this.p(beta); v[6] = this.p(mean); v[7] = this.p(invStd);
+    v[8] = this.p(runMean); v[9] = this.p(runVar); v[10] = N; v[11] = C; v[12] = training ? 1 : 0; v[13] = momentum; v[14] = eps; v[15] = act;
+    v[16] = this.kernelScratch; v[17] = KERNEL_SCRATCH_BYTES;
+    this.pool.run();
+  }
+  override batchNormBackward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number): void {
+    if ((MIN_ELEMENTS > 0 && C < 8) || N * C < MIN_ELEMENTS) return super.batchNormBackward(dx, dgamma, dbeta, dz, x, gamma, mean, invStd, N, C);
+    const v = this.a;
+    v[0] = OP.BN_BWD; v[1] = dx === NONE ? 0 : this.p(dx); v[2] = this.p(dgamma); v[3] = this.p(dbeta); v[4] = this.p(dz); v[5] = this.p(x); v[6] = this.p(gamma);
+    v[7] = this.p(mean); v[8] = this.p(invStd); v[9] = N; v[10] = C; v[11] = this.kernelScratch; v[12] = KERNEL_SCRATCH_BYTES;
+    this.pool.run();
+  }
+  override activationBackward(dz: number, z: number, n: number, act: number): void {
+    if (n < MIN_ELEMENTS) return super.activationBackward(dz, z, n, act);
+    const v = this.a;
+    v[0] = OP.ACT_BWD; v[1] = this.p(dz); v[2] = this.p(z); v[3] = n; v[4] = act;
+    this.pool.run();
+  }
+  override castU8(dst: number, src: number, n: number, scale: number): void {
+    if (n < MIN_ELEMENTS) return super.castU8(dst, src, n, scale);
+    const v = this.a;
+    v[0] = OP.CAST_U8; v[1] = this.p(dst); v[2] = this.p(src); v[3] = n; v[4] = scale;
     this.pool.run();
   }
 }

@@ -140,6 +140,8 @@ export interface WasmBackendOptions {
   fma?: boolean;
   /** Instantiate the shared-memory build over this memory (the calling thread of a thread pool). */
   sharedMemory?: WebAssembly.Memory;
+  /** Kernel scratch blocks below slot 0, one per thread (default 1). */
+  scratchBlocks?: number;
 }
 
 const PAGE = 65536;
@@ -149,7 +151,7 @@ const PAGE = 65536;
  * offsets do not see it. One block per instance: threads sharing one memory will need a block each
  * (or the kernel a [begin, end) of channels and offsets by channel).
  */
-const KERNEL_SCRATCH_BYTES = 65536;
+export const KERNEL_SCRATCH_BYTES = 65536;
 
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
@@ -172,7 +174,7 @@ export class WasmBackend implements Backend {
     const instance = new WebAssembly.Instance(kernelModule(build), shared ? { env: { memory: shared } } : {});
     this.k = instance.exports as unknown as KernelExports;
     this.kernelScratch = Math.ceil(this.k.heap_base() / 64) * 64;
-    this.base = this.kernelScratch + KERNEL_SCRATCH_BYTES;
+    this.base = this.kernelScratch + KERNEL_SCRATCH_BYTES * (options.scratchBlocks ?? 1);
     const short = this.base - this.k.memory.buffer.byteLength;
     if (short > 0) this.k.memory.grow(Math.ceil(short / PAGE));
     const naive = options.kernels === "naive";

@@ -79,7 +79,7 @@ export function workerLoop(init: WorkerInit): void {
     reportFailure(control, t, `could not instantiate the kernels: ${String(e)}`);
     return;
   }
-  let seen = Atomics.load(i32, CTRL.GEN);
+  let seen = 0; // the pool's first call is GEN 1, which may be posted before this line runs
   for (;;) {
     let g = Atomics.load(i32, CTRL.GEN);
     if (g === seen) {
