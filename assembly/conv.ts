@@ -14,7 +14,7 @@
 // of rows into a panel for gemm_panel4_acc; the data gradient keeps 4 rows of dcols at a time.
 // Pointers are byte addresses into the arena; sizes are elements. Scratch layouts are below and
 // convScratchSlots in src/model/arena.ts mirrors them (it takes the max of the three).
-import { gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, pack_a4, transpose, transpose4_store, colsum_acc, colsum_acc_ld } from "./gemm";
+import { madd, gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, pack_a4, transpose, transpose4_store, colsum_acc, colsum_acc_ld } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -229,13 +229,13 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
             const src = win + <usize>load<i32>(tp);
             const x0 = v128.load(src), x1 = v128.load(src, 16);
             let s = v128.load32_splat(wp);
-            a0 = f32x4.add(a0, f32x4.mul(s, x0)); e0 = f32x4.add(e0, f32x4.mul(s, x1));
+            a0 = madd(s, x0, a0); e0 = madd(s, x1, e0);
             s = v128.load32_splat(wp, 4);
-            a1 = f32x4.add(a1, f32x4.mul(s, x0)); e1 = f32x4.add(e1, f32x4.mul(s, x1));
+            a1 = madd(s, x0, a1); e1 = madd(s, x1, e1);
             s = v128.load32_splat(wp, 8);
-            a2 = f32x4.add(a2, f32x4.mul(s, x0)); e2 = f32x4.add(e2, f32x4.mul(s, x1));
+            a2 = madd(s, x0, a2); e2 = madd(s, x1, e2);
             s = v128.load32_splat(wp, 12);
-            a3 = f32x4.add(a3, f32x4.mul(s, x0)); e3 = f32x4.add(e3, f32x4.mul(s, x1));
+            a3 = madd(s, x0, a3); e3 = madd(s, x1, e3);
             wp += wstride;
           }
           const zp = zrow + <usize>ox0 * ldz + <usize>f0 * 4;

@@ -2,6 +2,13 @@
 // Tails: a tile that runs past the last column loads whole vectors (the arena keeps 16 bytes of
 // padding after its last region, and lanes are independent) but stores only the valid lanes.
 
+// a·b + c: one fused multiply-add (f32x4.relaxed_madd) in the relaxed-SIMD builds (asc targets
+// fma and threads-fma, --fma), else a multiply and an add: exactly the default build's bits.
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 @inline function store_cols(p: usize, v: v128, n: i32): void {
   if (n >= 4) { v128.store(p, v); return; }
   store<f32>(p, f32x4.extract_lane(v, 0));
@@ -60,9 +67,9 @@ export function pack_a4<T>(p: usize, a: usize, lda: i32, i0: i32, rows: i32, K: 
     const bp = gather ? bj + <usize>load<i32>(kp) : bk;
     const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32);
     let a = v128.load32_splat(pp);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1)); c02 = f32x4.add(c02, f32x4.mul(a, b2));
+    c00 = madd(a, b0, c00); c01 = madd(a, b1, c01); c02 = madd(a, b2, c02);
     a = v128.load32_splat(pp, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1)); c12 = f32x4.add(c12, f32x4.mul(a, b2));
+    c10 = madd(a, b0, c10); c11 = madd(a, b1, c11); c12 = madd(a, b2, c12);
     pp += 16; bk += ldb4; kp += 4;
   }
   store_row12(c, c00, c01, c02, ncols);
@@ -187,13 +194,13 @@ export function gemm_panel4_gather(c: usize, ldc: i32, p: usize, koff: usize, bm
         const b0 = v128.load(bp);
         const b1 = v128.load(bp, 16);
         let a = v128.load32_splat(pp);
-        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+        c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
         a = v128.load32_splat(pp, 4);
-        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+        c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
         a = v128.load32_splat(pp, 8);
-        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+        c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
         a = v128.load32_splat(pp, 12);
-        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+        c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
         pp += 16; bk += ldb4; kp += 4;
       }
     } else {
@@ -203,22 +210,22 @@ export function gemm_panel4_gather(c: usize, ldc: i32, p: usize, koff: usize, bm
       for (; k + 2 <= K; k += 2) {
         const b0 = v128.load(gather ? bj + <usize>load<i32>(kp) : bk);
         const b1 = v128.load(gather ? bj + <usize>load<i32>(kp, 4) : bk + ldb4);
-        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
-        c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
-        c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
-        c30 = f32x4.add(c30, f32x4.mul(v128.load32_splat(pp, 12), b0));
-        d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(pp, 16), b1));
-        d1 = f32x4.add(d1, f32x4.mul(v128.load32_splat(pp, 20), b1));
-        d2 = f32x4.add(d2, f32x4.mul(v128.load32_splat(pp, 24), b1));
-        d3 = f32x4.add(d3, f32x4.mul(v128.load32_splat(pp, 28), b1));
+        c00 = madd(v128.load32_splat(pp), b0, c00);
+        c10 = madd(v128.load32_splat(pp, 4), b0, c10);
+        c20 = madd(v128.load32_splat(pp, 8), b0, c20);
+        c30 = madd(v128.load32_splat(pp, 12), b0, c30);
+        d0 = madd(v128.load32_splat(pp, 16), b1, d0);
+        d1 = madd(v128.load32_splat(pp, 20), b1, d1);
+        d2 = madd(v128.load32_splat(pp, 24), b1, d2);
+        d3 = madd(v128.load32_splat(pp, 28), b1, d3);
         pp += 32; bk += ldb4 * 2; kp += 8;
       }
       if (k < K) {
         const b0 = v128.load(gather ? bj + <usize>load<i32>(kp) : bk);
-        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
-        c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
-        c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
-        c30 = f32x4.add(c30, f32x4.mul(v128.load32_splat(pp, 12), b0));
+        c00 = madd(v128.load32_splat(pp), b0, c00);
+        c10 = madd(v128.load32_splat(pp, 4), b0, c10);
+        c20 = madd(v128.load32_splat(pp, 8), b0, c20);
+        c30 = madd(v128.load32_splat(pp, 12), b0, c30);
       }
       c00 = f32x4.add(c00, d0); c10 = f32x4.add(c10, d1); c20 = f32x4.add(c20, d2); c30 = f32x4.add(c30, d3);
     }
@@ -253,10 +260,10 @@ export function gemm_tn_acc<T>(c: usize, a: usize, lda: i32, bm: usize, ldb: i32
           const x0 = f32x4.splat(<f32>load<T>(ap));
           const x1 = f32x4.splat(<f32>load<T>(ap + <usize>(k1 - k) * esz));
           const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s02 = f32x4.add(s02, f32x4.mul(x0, b2)); s03 = f32x4.add(s03, f32x4.mul(x0, b3));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-          s12 = f32x4.add(s12, f32x4.mul(x1, b2)); s13 = f32x4.add(s13, f32x4.mul(x1, b3));
+          s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+          s02 = madd(x0, b2, s02); s03 = madd(x0, b3, s03);
+          s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+          s12 = madd(x1, b2, s12); s13 = madd(x1, b3, s13);
           ap += lda_b; bp += ldb4;
         }
       } else {
@@ -264,8 +271,8 @@ export function gemm_tn_acc<T>(c: usize, a: usize, lda: i32, bm: usize, ldb: i32
           const x0 = f32x4.splat(<f32>load<T>(ap));
           const x1 = f32x4.splat(<f32>load<T>(ap + <usize>(k1 - k) * esz));
           const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-          s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-          s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+          s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+          s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
           ap += lda_b; bp += ldb4;
         }
       }
@@ -384,10 +391,10 @@ export function gemm_tn_acc_u8_nz_list(c: usize, a: usize, lda: i32, bm: usize, 
             const x0 = v128.load32_splat(e, 4);
             const x1 = v128.load32_splat(e, 8);
             const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
-            s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-            s02 = f32x4.add(s02, f32x4.mul(x0, b2)); s03 = f32x4.add(s03, f32x4.mul(x0, b3));
-            s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
-            s12 = f32x4.add(s12, f32x4.mul(x1, b2)); s13 = f32x4.add(s13, f32x4.mul(x1, b3));
+            s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+            s02 = madd(x0, b2, s02); s03 = madd(x0, b3, s03);
+            s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
+            s12 = madd(x1, b2, s12); s13 = madd(x1, b3, s13);
           }
         } else {
           for (; e < end; e += 16) {
@@ -395,8 +402,8 @@ export function gemm_tn_acc_u8_nz_list(c: usize, a: usize, lda: i32, bm: usize, 
             const x0 = v128.load32_splat(e, 4);
             const x1 = v128.load32_splat(e, 8);
             const b0 = v128.load(bp), b1 = v128.load(bp, 16);
-            s00 = f32x4.add(s00, f32x4.mul(x0, b0)); s01 = f32x4.add(s01, f32x4.mul(x0, b1));
-            s10 = f32x4.add(s10, f32x4.mul(x1, b0)); s11 = f32x4.add(s11, f32x4.mul(x1, b1));
+            s00 = madd(x0, b0, s00); s01 = madd(x0, b1, s01);
+            s10 = madd(x1, b0, s10); s11 = madd(x1, b1, s11);
           }
         }
         acc_row16(c0 + <usize>j * 4, s00, s01, s02, s03, vscale, ncols);
@@ -483,15 +490,15 @@ export function gemm_tn_acc_u8_narrow_lists(c: usize, a: usize, lda: i32, bm: us
             const x1 = f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(x16));
             const bp = bj + <usize>load<i32>(e, 8);
             let d = v128.load32_splat(bp);
-            s00 = f32x4.add(s00, f32x4.mul(x0, d)); s01 = f32x4.add(s01, f32x4.mul(x1, d));
+            s00 = madd(x0, d, s00); s01 = madd(x1, d, s01);
             d = v128.load32_splat(bp, 4);
-            s10 = f32x4.add(s10, f32x4.mul(x0, d)); s11 = f32x4.add(s11, f32x4.mul(x1, d));
+            s10 = madd(x0, d, s10); s11 = madd(x1, d, s11);
             d = v128.load32_splat(bp, 8);
-            s20 = f32x4.add(s20, f32x4.mul(x0, d)); s21 = f32x4.add(s21, f32x4.mul(x1, d));
+            s20 = madd(x0, d, s20); s21 = madd(x1, d, s21);
             d = v128.load32_splat(bp, 12);
-            s30 = f32x4.add(s30, f32x4.mul(x0, d)); s31 = f32x4.add(s31, f32x4.mul(x1, d));
+            s30 = madd(x0, d, s30); s31 = madd(x1, d, s31);
             d = v128.load32_splat(bp, 16);
-            s40 = f32x4.add(s40, f32x4.mul(x0, d)); s41 = f32x4.add(s41, f32x4.mul(x1, d));
+            s40 = madd(x0, d, s40); s41 = madd(x1, d, s41);
           }
           // columns j0+jj ≥ N read the next row of Bm: computed, never stored
           const nj = min(5, N - j0);
@@ -581,11 +588,11 @@ export function gemm_panel2_gather(c: usize, ldc: i32, p: usize, koff: usize, bm
       const bp = bj + <usize>load<i32>(kp);
       const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
       let a = v128.load32_splat(pp);
-      c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
-      c02 = f32x4.add(c02, f32x4.mul(a, b2)); c03 = f32x4.add(c03, f32x4.mul(a, b3));
+      c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
+      c02 = madd(a, b2, c02); c03 = madd(a, b3, c03);
       a = v128.load32_splat(pp, 4);
-      c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
-      c12 = f32x4.add(c12, f32x4.mul(a, b2)); c13 = f32x4.add(c13, f32x4.mul(a, b3));
+      c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
+      c12 = madd(a, b2, c12); c13 = madd(a, b3, c13);
       pp += 8;
     }
     const cp = c + <usize>j * 4;
@@ -617,13 +624,13 @@ export function gemm_panel4_acc(c: usize, ldc: i32, p: usize, bm: usize, ldb: i3
         const b0 = v128.load(bk);
         const b1 = v128.load(bk, 16);
         let a = v128.load32_splat(pp);
-        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+        c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
         a = v128.load32_splat(pp, 4);
-        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+        c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
         a = v128.load32_splat(pp, 8);
-        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+        c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
         a = v128.load32_splat(pp, 12);
-        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+        c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
         pp += 16; bk += ldb4;
       }
     } else {
@@ -632,22 +639,22 @@ export function gemm_panel4_acc(c: usize, ldc: i32, p: usize, bm: usize, ldb: i3
       for (; k + 2 <= K; k += 2) {
         const b0 = v128.load(bk);
         const b1 = v128.load(bk + ldb4);
-        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
-        c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
-        c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
-        c30 = f32x4.add(c30, f32x4.mul(v128.load32_splat(pp, 12), b0));
-        c01 = f32x4.add(c01, f32x4.mul(v128.load32_splat(pp, 16), b1));
-        c11 = f32x4.add(c11, f32x4.mul(v128.load32_splat(pp, 20), b1));
-        c21 = f32x4.add(c21, f32x4.mul(v128.load32_splat(pp, 24), b1));
-        c31 = f32x4.add(c31, f32x4.mul(v128.load32_splat(pp, 28), b1));
+        c00 = madd(v128.load32_splat(pp), b0, c00);
+        c10 = madd(v128.load32_splat(pp, 4), b0, c10);
+        c20 = madd(v128.load32_splat(pp, 8), b0, c20);
+        c30 = madd(v128.load32_splat(pp, 12), b0, c30);
+        c01 = madd(v128.load32_splat(pp, 16), b1, c01);
+        c11 = madd(v128.load32_splat(pp, 20), b1, c11);
+        c21 = madd(v128.load32_splat(pp, 24), b1, c21);
+        c31 = madd(v128.load32_splat(pp, 28), b1, c31);
         pp += 32; bk += ldb4 * 2;
       }
       if (k < K) {
         const b0 = v128.load(bk);
-        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
-        c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
-        c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
-        c30 = f32x4.add(c30, f32x4.mul(v128.load32_splat(pp, 12), b0));
+        c00 = madd(v128.load32_splat(pp), b0, c00);
+        c10 = madd(v128.load32_splat(pp, 4), b0, c10);
+        c20 = madd(v128.load32_splat(pp, 8), b0, c20);
+        c30 = madd(v128.load32_splat(pp, 12), b0, c30);
       }
       c00 = f32x4.add(c00, c01); c10 = f32x4.add(c10, c11); c20 = f32x4.add(c20, c21); c30 = f32x4.add(c30, c31);
       c01 = f32x4.splat(0); c11 = c01; c21 = c01; c31 = c01;
@@ -683,13 +690,13 @@ export function gemm_gather4_acc(c: usize, ldc: i32, tab: usize, t0: usize, t1: 
       const b0 = v128.load(bk);
       const b1 = v128.load(bk, 16);
       let a = v128.load32_splat(base + t0);
-      c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      c00 = madd(a, b0, c00); c01 = madd(a, b1, c01);
       a = v128.load32_splat(base + t1);
-      c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      c10 = madd(a, b0, c10); c11 = madd(a, b1, c11);
       a = v128.load32_splat(base + t2);
-      c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      c20 = madd(a, b0, c20); c21 = madd(a, b1, c21);
       a = v128.load32_splat(base + t3);
-      c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      c30 = madd(a, b0, c30); c31 = madd(a, b1, c31);
       bk += ldb4;
     }
     const cp = c + <usize>j * 4;
