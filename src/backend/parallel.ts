@@ -1,8 +1,9 @@
-// How each kernel call is split across threads. The calling thread and every worker run
-// runPart() with the same arguments and their own index t of T; part t is a fixed, disjoint range
-// of the call's OUTPUT (rows of z, rows of dW, columns of dX and db, ranges of a vector), aligned
+// How each kernel call is split across threads. A call is cut into C chunks, fixed, disjoint ranges
+// of its OUTPUT (rows of z, rows of dW, columns of dX and db, ranges of a vector), aligned
 // to the kernels' tiles, so every output element is computed by exactly the code and summation
-// order of the single-threaded kernel: results are bit-identical for any T (tests/threads.test.ts).
+// order of the single-threaded kernel: results are bit-identical for any chunking and whichever
+// thread runs a chunk (tests/threads.test.ts). Threads claim chunks as they come (worker-loop.ts);
+// t, the index of the thread running one, only picks its scratch block.
 // Reductions are never split over their summed dimension (the batch), so no partial sums meet.
 // Shared by the main thread (src/backend/threads.ts) and the workers (src/backend/worker-loop.ts).
 
@@ -89,14 +90,21 @@ export function panelColumns(n: number, t: number, T: number): [number, number] 
 /** Vector ranges: 16 slots (one cache line, four f32x4) so SIMD bodies and tails match the whole call. */
 const VEC = 16;
 
-/** Runs part t of T of the call in args (args[0] = op). Byte addresses throughout; stride: scratch bytes per thread. */
-export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): void {
+/** Tests: worker a[1] throws (a[2] = 0) or exits its thread (a[2] = 1); run by the worker loop, not chunked. */
+export function fault(a: Float64Array, t: number): void {
+  if (a[1] !== t) return;
+  if (a[2] === 1) (globalThis as { process?: { exit(code: number): void } }).process?.exit(3);
+  throw new Error("injected fault (test)");
+}
+
+/** Runs chunk ci of cn of the call in args (args[0] = op) on thread t. Byte addresses throughout; stride: scratch bytes per thread. */
+export function runPart(k: PartKernels, a: Float64Array, ci: number, cn: number, t: number): void {
   switch (a[0]) {
     case OP.DENSE_FWD:
     case OP.DENSE_FWD_U8: {
       // [op, a, z, x, w, b, B, IN, OUT, act, scratch, stride]: rows of the batch in 4-row panels
       const B = a[6], IN = a[7], OUT = a[8];
-      const [r0, r1] = part(B, 4, t, T);
+      const [r0, r1] = part(B, 4, ci, cn);
       if (r1 <= r0) return;
       const o = r0 * OUT * 4;
       const u8 = a[0] === OP.DENSE_FWD_U8;
@@ -106,12 +114,12 @@ export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): 
     case OP.DENSE_BWD: {
       // [op, dzPrev (0: none), dw, db, dz, x, zPrev, w, B, IN, OUT, actPrev, scratch, stride]
       const B = a[8], IN = a[9], OUT = a[10];
-      const [k0, k1] = part(IN, VEC, t, T); // rows of dW
+      const [k0, k1] = part(IN, VEC, ci, cn); // rows of dW
       k.dense_dw_rows(a[2], a[5], a[4], B, IN, OUT, k0, k1);
-      const [j0, j1] = part(OUT, 4, t, T); // columns of db
+      const [j0, j1] = part(OUT, 4, ci, cn); // columns of db
       k.colsum_cols(a[3], a[4], B, OUT, j0, j1);
       if (a[1] !== 0) {
-        const [c0, c1] = panelColumns(IN, t, T); // columns of dzPrev
+        const [c0, c1] = panelColumns(IN, ci, cn); // columns of dzPrev
         k.dense_dx_cols(a[1], a[4], a[6], a[7], B, IN, OUT, c0, c1, a[11], a[12] + t * a[13]);
       }
       return;
@@ -119,65 +127,65 @@ export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): 
     case OP.DENSE_BWD_U8: {
       // [op, dw, db, dz, x, B, IN, OUT, scratch, stride]
       const B = a[5], IN = a[6], OUT = a[7];
-      const [k0, k1] = part(IN, VEC, t, T);
+      const [k0, k1] = part(IN, VEC, ci, cn);
       k.dense_dw_rows_u8(a[1], a[4], a[3], B, IN, OUT, k0, k1, a[8] + t * a[9]);
-      const [j0, j1] = part(OUT, 4, t, T);
+      const [j0, j1] = part(OUT, 4, ci, cn);
       k.colsum_cols(a[2], a[3], B, OUT, j0, j1);
       return;
     }
     case OP.SGD: {
       // [op, p, g, n, lr]
-      const [i0, i1] = part(a[3], VEC, t, T);
+      const [i0, i1] = part(a[3], VEC, ci, cn);
       if (i1 > i0) k.sgd_step(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0, a[4]);
       return;
     }
     case OP.SGD_MOM: {
       // [op, p, g, v, n, lr, momentum, nesterov, wd]
-      const [i0, i1] = part(a[4], VEC, t, T);
+      const [i0, i1] = part(a[4], VEC, ci, cn);
       if (i1 > i0) k.sgd_momentum_step(a[1] + i0 * 4, a[2] + i0 * 4, a[3] + i0 * 4, i1 - i0, a[5], a[6], a[7], a[8]);
       return;
     }
     case OP.ADAM: {
       // [op, p, g, m, v, n, lr, beta1, beta2, eps, bc1, bc2, wd, decoupled]
-      const [i0, i1] = part(a[5], VEC, t, T);
+      const [i0, i1] = part(a[5], VEC, ci, cn);
       const o = i0 * 4;
       if (i1 > i0) k.adam_step(a[1] + o, a[2] + o, a[3] + o, a[4] + o, i1 - i0, a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
       return;
     }
     case OP.ZERO: {
       // [op, p, n]
-      const [i0, i1] = part(a[2], VEC, t, T);
+      const [i0, i1] = part(a[2], VEC, ci, cn);
       if (i1 > i0) k.fill_zero(a[1] + i0 * 4, i1 - i0);
       return;
     }
     case OP.SCALE: {
       // [op, x, n, s]
-      const [i0, i1] = part(a[2], VEC, t, T);
+      const [i0, i1] = part(a[2], VEC, ci, cn);
       if (i1 > i0) k.scale_inplace(a[1] + i0 * 4, i1 - i0, a[3]);
       return;
     }
     case OP.DROP_FWD: {
       // [op, a, mask, n, threshold, keepScale, seed]: element i hashes seed + i·φ, so a range
       // starting at i0 starts its seed at seed + i0·φ (mod 2³²)
-      const [i0, i1] = part(a[3], VEC, t, T);
+      const [i0, i1] = part(a[3], VEC, ci, cn);
       if (i1 > i0) k.dropout_forward(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0, a[4], a[5], (a[6] + Math.imul(i0, 0x9e3779b9)) >>> 0);
       return;
     }
     case OP.DROP_BWD: {
       // [op, g, mask, n]
-      const [i0, i1] = part(a[3], VEC, t, T);
+      const [i0, i1] = part(a[3], VEC, ci, cn);
       if (i1 > i0) k.dropout_backward(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0);
       return;
     }
     case OP.ACT_BWD: {
       // [op, dz, z, n, act]
-      const [i0, i1] = part(a[3], VEC, t, T);
+      const [i0, i1] = part(a[3], VEC, ci, cn);
       if (i1 > i0) k.activation_backward(a[1] + i0 * 4, a[2] + i0 * 4, i1 - i0, a[4]);
       return;
     }
     case OP.CAST_U8: {
       // [op, dst (f32), src (u8), n, scale]
-      const [i0, i1] = part(a[3], VEC, t, T);
+      const [i0, i1] = part(a[3], VEC, ci, cn);
       if (i1 > i0) k.cast_u8(a[1] + i0 * 4, a[2] + i0, i1 - i0, a[4]);
       return;
     }
@@ -190,7 +198,7 @@ export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): 
       const fwd = a[0] !== OP.CONV_BWD_DATA;
       const o = fwd ? 6 : 5;
       const B = a[o], H = a[o + 1], W = a[o + 2], C = a[o + 3], F = a[o + 4], OH = a[o + 9], OW = a[o + 10];
-      const [b0, b1] = part(B, 1, t, T);
+      const [b0, b1] = part(B, 1, ci, cn);
       if (b1 <= b0) return;
       const inImg = H * W * C, outImg = OH * OW * F;
       const sc = a[o + 12] + t * a[o + 13];
@@ -212,9 +220,9 @@ export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): 
       const C = a[8], F = a[9], K = a[10];
       const KKC = K * K * C;
       let kb = 0, ke = KKC, fb = 0, fe = F;
-      if (Math.ceil(KKC / 4) >= 2 * T || Math.ceil(F / 8) < T) [kb, ke] = part(KKC, 4, t, T);
-      else [fb, fe] = part(F, 8, t, T);
-      const [d0, d1] = part(F, 4, t, T);
+      if (Math.ceil(KKC / 4) >= 2 * cn || Math.ceil(F / 8) < cn) [kb, ke] = part(KKC, 4, ci, cn);
+      else [fb, fe] = part(F, 8, ci, cn);
+      const [d0, d1] = part(F, 4, ci, cn);
       const fn = a[0] === OP.CONV_BWD_FILTER_U8 ? k.conv_backward_filter_u8_part : k.conv_backward_filter_part;
       fn(a[1], a[2], a[3], a[4], a[5], a[6], a[7], C, F, K, a[11], a[12], a[13], a[14], a[15], a[16] + t * a[17], kb, ke, fb, fe, d0, d1);
       return;
@@ -226,7 +234,7 @@ export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): 
       // fwd [op, y, argmax (avg: 0), x, B, H, W, C, PH, PW, SH, SW, OH, OW]; bwd [op, dx, dy, argmax (avg: 0), B, H, W, C, PH, PW, SH, SW, OH, OW]
       // whole images (windows never cross them); argmax holds in-plane indices
       const B = a[4], H = a[5], W = a[6], C = a[7], OH = a[12], OW = a[13];
-      const [b0, b1] = part(B, 1, t, T);
+      const [b0, b1] = part(B, 1, ci, cn);
       if (b1 <= b0) return;
       const io = b0 * H * W * C * 4, oo = b0 * OH * OW * C * 4;
       const n = b1 - b0;
@@ -240,21 +248,14 @@ export function runPart(k: PartKernels, a: Float64Array, t: number, T: number): 
     }
     case OP.BN_FWD: {
       // [op, a, z, x, gamma, beta, mean, invStd, runMean, runVar, N, C, training, momentum, eps, act, kscratch, kbytes]: channels
-      const [c0, c1] = part(a[11], 4, t, T);
+      const [c0, c1] = part(a[11], 4, ci, cn);
       k.batch_norm_forward_part(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16] + t * a[17], a[17], c0, c1);
       return;
     }
     case OP.BN_BWD: {
       // [op, dx (0: none), dgamma, dbeta, dz, x, gamma, mean, invStd, N, C, kscratch, kbytes]: channels
-      const [c0, c1] = part(a[10], 4, t, T);
+      const [c0, c1] = part(a[10], 4, ci, cn);
       k.batch_norm_backward_part(a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11] + t * a[12], a[12], c0, c1);
-      return;
-    }
-    case OP.FAULT: {
-      if (a[1] === t) {
-        if (a[2] === 1) (globalThis as { process?: { exit(code: number): void } }).process?.exit(3);
-        throw new Error("injected fault (test)");
-      }
       return;
     }
     default:

@@ -9,8 +9,8 @@
 import { SimdnetError } from "../errors.js";
 import { dropoutParams, NONE } from "./types.js";
 import { KERNEL_SCRATCH_BYTES, WasmBackend, kernelModule } from "./wasm.js";
-import { OP, runPart, type PartKernels } from "./parallel.js";
-import { CONTROL_BYTES, CTRL, MAX_THREADS, SPIN_MS, controlViews, readFailure, reportFailure, type WorkerInit } from "./worker-loop.js";
+import { OP, type PartKernels } from "./parallel.js";
+import { CONTROL_BYTES, CTRL, MAX_THREADS, SPIN_MS, controlViews, readFailure, reportFailure, runChunks, type WorkerInit } from "./worker-loop.js";
 
 /** A started worker, whatever runs it. */
 export interface ThreadHandle {
@@ -175,49 +175,48 @@ export class ThreadPool {
     return pool;
   }
 
-  /** Runs the call in `args` on every thread (this one computes part 0) and waits for all. */
+  /** Runs the call in `args`: cut into one chunk per thread, claimed by whichever threads come (this one too); returns when all are done. */
   run(): void {
     this.check();
     const c = this.i32;
-    Atomics.store(c, CTRL.DONE, 0);
     const g = (this.gen = (this.gen + 1) | 0);
+    const n = this.threads;
+    Atomics.store(c, CTRL.FINISHED, 0);
+    Atomics.store(c, CTRL.CHUNKS, n);
+    Atomics.store(c, CTRL.NEXT, (g & 0x7fff) << 16);
     Atomics.store(c, CTRL.GEN, g);
     if (Atomics.load(c, CTRL.SLEEPERS) > 0) Atomics.notify(c, CTRL.GEN);
     let own: unknown = null;
     try {
-      runPart(this.k, this.args, 0, this.threads);
+      runChunks(this.k, c, this.args, g, 0);
     } catch (e) {
       own = e;
     }
-    this.waitDone(g);
+    this.waitFinished(n);
     if (own) throw own;
   }
 
-  private waitDone(g: number): void {
+  private waitFinished(target: number): void {
     const c = this.i32;
-    const target = this.threads - 1;
-    if (Atomics.load(c, CTRL.DONE) === target) return;
+    if (Atomics.load(c, CTRL.FINISHED) === target) return;
     const t0 = performance.now();
     let n = 0;
-    while (Atomics.load(c, CTRL.DONE) !== target) {
+    while (Atomics.load(c, CTRL.FINISHED) !== target) {
       if (Atomics.load(c, CTRL.ERROR) !== 0) this.check();
       if ((++n & 255) !== 0) continue;
       const now = performance.now();
       if (now - t0 < SPIN_MS) continue;
       if (this.canWait) {
         Atomics.store(c, CTRL.MAIN_SLEEP, 1);
-        const v = Atomics.load(c, CTRL.DONE);
+        const v = Atomics.load(c, CTRL.FINISHED);
         try {
-          if (v !== target) Atomics.wait(c, CTRL.DONE, v, 50);
+          if (v !== target) Atomics.wait(c, CTRL.FINISHED, v, 50);
         } catch {
           this.canWait = false; // a browser's main thread may not wait: keep spinning
         }
         Atomics.store(c, CTRL.MAIN_SLEEP, 0);
       }
-      if (now - t0 > STALL_MS) {
-        for (let t = 1; t < this.threads; t++)
-          if (Atomics.load(c, CTRL.SEEN + 16 * t) !== g) reportFailure(this.control, t, `the thread stopped responding (nothing for ${Math.round(STALL_MS / 1000)} s)`);
-      }
+      if (now - t0 > STALL_MS) reportFailure(this.control, -1, `a thread holding part of a call stopped responding (nothing for ${Math.round(STALL_MS / 1000)} s)`);
     }
     if (Atomics.load(c, CTRL.ERROR) !== 0) this.check();
   }
@@ -229,7 +228,7 @@ export class ThreadPool {
     const f = readFailure(this.control);
     if (!f) return;
     this.failure = new SimdnetError(
-      `training thread ${f.index} of ${this.threads} failed: ${f.message}. Training stopped; --threads 1 runs on the calling thread alone`,
+      `${f.index < 0 ? "a training thread" : `training thread ${f.index} of ${this.threads}`} failed: ${f.message}. Training stopped; --threads 1 runs on the calling thread alone`,
       { field: "--threads" },
     );
     this.close();
@@ -247,12 +246,19 @@ export class ThreadPool {
     for (const h of this.handles) h.terminate();
   }
 
-  /** Tests: makes worker `index` throw (mode 0) or exit its thread (mode 1) in the next call. */
+  /** Tests: makes worker `index` throw (mode 0) or exit its thread (mode 1); returns once the pool has failed (throws). */
   injectFault(index: number, mode: 0 | 1): void {
+    this.check();
     this.args[0] = OP.FAULT;
     this.args[1] = index;
     this.args[2] = mode;
-    this.run();
+    const c = this.i32;
+    Atomics.store(c, CTRL.CHUNKS, 0);
+    Atomics.store(c, CTRL.GEN, (this.gen = (this.gen + 1) | 0));
+    Atomics.notify(c, CTRL.GEN);
+    const t0 = performance.now();
+    while (Atomics.load(c, CTRL.ERROR) === 0 && performance.now() - t0 < 10_000) Atomics.wait(c, CTRL.FINISHED, Atomics.load(c, CTRL.FINISHED), 20);
+    this.check();
   }
 }
 

@@ -1,19 +1,24 @@
 // The shared control block of a thread pool and the loop every worker runs (Node worker_threads
 // and browser Web Workers alike). One SharedArrayBuffer, separate from the wasm memory:
 //   int32 GEN      bumped by the calling thread for each call (the call's arguments are written first)
-//   int32 DONE     workers that finished the current call
+//   int32 NEXT     (GEN mod 2¹⁵) << 16 | the next unclaimed chunk of the current call
+//   int32 FINISHED chunks of the current call finished
+//   int32 CHUNKS   chunks of the current call
 //   int32 SLEEPERS workers parked in Atomics.wait on GEN (the caller notifies only when > 0)
-//   int32 MAIN_SLEEP the caller is parked in Atomics.wait on DONE
-//   int32 ERROR    0, or 1 + the index of the first worker that failed (message at MSG)
-//   int32 SEEN[t]  the last GEN worker t picked up (the caller's watchdog)
+//   int32 MAIN_SLEEP the caller is parked in Atomics.wait on FINISHED
+//   int32 ERROR    0, or 2 + the index of the first thread that failed (message at MSG)
 //   f64 ARGS[]     the call: op code, then its arguments (src/backend/parallel.ts)
-// Each hot word sits on its own cache line. A worker spins briefly on GEN (a spin round trip is
-// ~1.5 µs, a wake from Atomics.wait 15–26 µs), then parks; nothing is allocated per call.
-import { OP, runPart, type PartKernels } from "./parallel.js";
+// Each hot word sits on its own cache line. Every thread, the caller included, claims chunks with
+// a compare-exchange on NEXT until none are left, so a worker the OS has descheduled (a busy
+// machine) delays a call by at most the chunk it holds, never by its absence: the caller then
+// runs the chunks itself. Results do not depend on who runs a chunk (parallel.ts). A worker spins
+// briefly on GEN (a spin round trip is ~1.5 µs, a wake from Atomics.wait 15–26 µs), then parks;
+// nothing is allocated per call.
+import { OP, fault, runPart, type PartKernels } from "./parallel.js";
 
-export const CTRL = { GEN: 0, DONE: 16, SLEEPERS: 32, MAIN_SLEEP: 48, ERROR: 64, MSG_LEN: 80, SEEN: 128 } as const;
+export const CTRL = { GEN: 0, NEXT: 16, FINISHED: 32, CHUNKS: 48, SLEEPERS: 64, MAIN_SLEEP: 80, ERROR: 96, MSG_LEN: 112 } as const;
 export const MAX_THREADS = 256;
-const ARGS_BYTES = (CTRL.SEEN + 16 * MAX_THREADS) * 4;
+const ARGS_BYTES = 128 * 4;
 export const ARGS_COUNT = 64;
 const MSG_BYTES = ARGS_BYTES + ARGS_COUNT * 8;
 const MSG_MAX = 2048;
@@ -47,8 +52,7 @@ export function reportFailure(control: SharedArrayBuffer, index: number, message
   const bytes = new TextEncoder().encode(message).subarray(0, MSG_MAX);
   new Uint8Array(control, MSG_BYTES, MSG_MAX).set(bytes);
   Atomics.store(i32, CTRL.MSG_LEN, bytes.length);
-  Atomics.add(i32, CTRL.DONE, 1 << 16); // DONE can never again equal a worker count: the caller stops waiting
-  Atomics.notify(i32, CTRL.DONE);
+  Atomics.notify(i32, CTRL.FINISHED); // the caller checks ERROR while it waits
 }
 
 /** The failure recorded in the control block, or null. */
@@ -94,15 +98,29 @@ export function workerLoop(init: WorkerInit): void {
       }
     }
     seen = g;
-    Atomics.store(i32, CTRL.SEEN + 16 * t, g);
-    if (args[0] === OP.EXIT) return;
+    const op = args[0];
+    if (op === OP.EXIT) return;
     try {
-      runPart(k, args, t, T);
+      if (op === OP.FAULT) fault(args, t);
+      else if (runChunks(k, i32, args, g, t) && Atomics.load(i32, CTRL.MAIN_SLEEP) !== 0) Atomics.notify(i32, CTRL.FINISHED);
     } catch (e) {
       reportFailure(control, t, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
       return;
     }
-    Atomics.add(i32, CTRL.DONE, 1);
-    if (Atomics.load(i32, CTRL.MAIN_SLEEP) !== 0) Atomics.notify(i32, CTRL.DONE);
+  }
+}
+
+/** Claims and runs chunks of call `gen` until none are left; true if this thread ran any. */
+export function runChunks(k: PartKernels, i32: Int32Array, args: Float64Array, gen: number, t: number): boolean {
+  const tag = (gen & 0x7fff) << 16;
+  const n = Atomics.load(i32, CTRL.CHUNKS);
+  let ran = false;
+  for (;;) {
+    const v = Atomics.load(i32, CTRL.NEXT);
+    if ((v & ~0xffff) !== tag || (v & 0xffff) >= n) return ran; // another call's, or all claimed
+    if (Atomics.compareExchange(i32, CTRL.NEXT, v, v + 1) !== v) continue;
+    runPart(k, args, v & 0xffff, n, t);
+    Atomics.add(i32, CTRL.FINISHED, 1);
+    ran = true;
   }
 }

@@ -1,0 +1,100 @@
+// Multi-threaded training throughput: samples/s on 1 and 2 threads (and 2 with the relaxed-SIMD
+// FMA build, and 1 with it) for 784-128-10 (batch 64), 784-256-128-10 (batch 128) and the CNNs T
+// and K (batch 64), on MNIST and on dense pixels (every zero set to 1: nothing for the first layer
+// to skip). The configurations of one case take turns chunk by chunk, so a noisy neighbour hits
+// them alike; each figure is the median of its chunks. `tsx bench/threads.ts [--quick] [--json]`,
+// or the "threads" object of `npm run bench -- --quick --json`.
+import { WasmBackend, fmaSupported } from "../src/backend/wasm.js";
+import { ThreadedBackend } from "../src/backend/threads.js";
+import type { Backend } from "../src/backend/types.js";
+import { Network } from "../src/model/network.js";
+import { Sgd } from "../src/train/optimizers.js";
+import { allOf, type Subset } from "../src/data/dataset.js";
+import { epochOrder } from "../src/train/trainer.js";
+import { CNN_K, CNN_T, simdnetSpec } from "./cnn.js";
+import type { ModelSpec } from "../src/model/spec.js";
+import { json, log, median, quick, trainSet, type Pixels } from "./common.js";
+
+interface Case {
+  name: string;
+  spec: ModelSpec;
+  batch: number;
+  pixels: Pixels;
+  dropout: number;
+}
+
+const mlp = (hidden: number[]): ModelSpec => ({ inputSize: 784, hidden, outputSize: 10, activation: "relu" });
+const CASES: Case[] = [
+  { name: "modelA", spec: mlp([128]), batch: 64, pixels: "mnist", dropout: 0 },
+  { name: "modelB", spec: mlp([256, 128]), batch: 128, pixels: "mnist", dropout: 0 },
+  { name: "cnnT", spec: simdnetSpec(CNN_T), batch: 64, pixels: "mnist", dropout: 0 },
+  { name: "cnnK", spec: simdnetSpec(CNN_K), batch: 64, pixels: "mnist", dropout: 0 },
+  { name: "modelADense", spec: mlp([128]), batch: 64, pixels: "dense", dropout: 0 },
+  { name: "modelBDense", spec: mlp([256, 128]), batch: 128, pixels: "dense", dropout: 0 },
+  { name: "cnnTDense", spec: simdnetSpec(CNN_T), batch: 64, pixels: "dense", dropout: 0 },
+  { name: "cnnKDense", spec: simdnetSpec(CNN_K), batch: 64, pixels: "dense", dropout: 0 },
+];
+
+/** A stepper: one SGD step per call over the shuffled training set. */
+function stepper(be: Backend, c: Case): () => void {
+  const net = new Network(c.spec, be, c.batch, 0, c.dropout);
+  net.init(1);
+  const train = allOf(trainSet(c.pixels));
+  const order: Subset = { data: train.data, indices: epochOrder(train.indices, 1, 1) };
+  const opt = new Sgd();
+  let pos = 0;
+  let s = 1;
+  return () => {
+    if (pos + c.batch > order.indices.length) pos = 0;
+    net.loadBatch(order, pos, c.batch);
+    pos += c.batch;
+    net.computeGradients(c.batch, s++);
+    opt.step(net, 0.01);
+  };
+}
+
+export type ThreadFigures = Record<string, number | null>;
+
+/** samples/s per case and configuration ("1", "2", "1fma", "2fma"; null where FMA is unavailable). */
+export async function threadsBench(q = quick): Promise<Record<string, ThreadFigures>> {
+  const fma = fmaSupported();
+  const configs: [string, Backend][] = [
+    ["1", new WasmBackend()],
+    ["2", await ThreadedBackend.create({ threads: 2 })],
+  ];
+  if (fma) configs.push(["1fma", new WasmBackend({ fma: true })], ["2fma", await ThreadedBackend.create({ threads: 2, fma: true })]);
+  const out: Record<string, ThreadFigures> = {};
+  try {
+    for (const c of q ? CASES.slice(0, 4) : CASES) {
+      const cnn = !!c.spec.layers;
+      const big = c.name.startsWith("cnnK");
+      // about 0.1–0.3 s per chunk on one thread
+      const steps = big ? (q ? 6 : 12) : cnn ? (q ? 20 : 40) : q ? 60 : 120;
+      const chunks = q ? 5 : 9;
+      const runs = configs.map(([name, be]) => ({ name, step: stepper(be, c), rates: [] as number[] }));
+      for (const r of runs) for (let i = 0; i < Math.max(5, steps >> 1); i++) r.step(); // warm-up (and V8's optimising tier)
+      for (let k = 0; k < chunks; k++)
+        for (const r of runs) {
+          const t0 = performance.now();
+          for (let i = 0; i < steps; i++) r.step();
+          r.rates.push((steps * c.batch) / ((performance.now() - t0) / 1000));
+        }
+      out[c.name] = Object.fromEntries([...runs.map((r) => [r.name, median(r.rates)] as const), ...(fma ? [] : [["1fma", null], ["2fma", null]] as const)]);
+      const f = out[c.name];
+      log(`  threads ${c.name}: 1 → ${Math.round(f["1"]!)}, 2 → ${Math.round(f["2"]!)} (${(f["2"]! / f["1"]!).toFixed(2)}×)` + (fma ? `, 1 fma → ${Math.round(f["1fma"]!)}, 2 fma → ${Math.round(f["2fma"]!)} samples/s` : ", no FMA here"));
+    }
+  } finally {
+    for (const [, be] of configs) be.close?.();
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  log(`simdnet thread bench${quick ? " (quick)" : ""}`);
+  const r = await threadsBench();
+  if (json) console.log(JSON.stringify(r));
+  else {
+    const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : "—");
+    console.table(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { ...Object.fromEntries(Object.entries(v).map(([a, b]) => [a, b === null ? "—" : Math.round(b)])), "2/1": ratio(v["2"], v["1"]), "1fma/1": ratio(v["1fma"], v["1"]), "2fma/1": ratio(v["2fma"], v["1"]) }])));
+  }
+}
