@@ -14,6 +14,7 @@ import { seedStepSeconds, simdnetCases, simdnetSamplesPerSec, tfjsSamplesPerSec,
 import { CNN_K, CNN_T, CNNS, cnnBackends, convShapes, logCnn, simdnetCnnSamplesPerSec } from "./cnn.js";
 import { tfjsCnnCpu, tfjsCnnWasmError } from "./tfjs-cnn.js";
 import { json, log, quick } from "./common.js";
+import { threadsBench } from "./threads.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const modelA: ModelCase = { name: "modelA", hidden: [128], batch: 64 };
@@ -91,6 +92,9 @@ for (const net of CNNS) {
   log(`  tfjs-wasm ${net.name}: ${tfjsWasmCnnError[net.name] === null ? "trained (no error)" : `cannot train: ${tfjsWasmCnnError[net.name]}`}`);
 }
 
+log("training throughput on 1 and 2 threads (bench/threads.ts)…");
+const threads = await threadsBench(quick);
+
 log("seed network full-batch step…");
 // all three at the largest full batch TF.js' wasm backend holds (5000); simdnet also on all 60000
 const SEED_N = 5000;
@@ -136,6 +140,8 @@ const result = {
   cnnSamplesPerPeakGflop: { cnnT: ratio(rate("cnnT", "wasm"), P), cnnK: ratio(rate("cnnK", "wasm"), P) },
   seedStepSeconds: seed,
   seedStep60kSeconds: seed60k,
+  /** samples/s on 1 and 2 threads, plain and FMA builds (bench/threads.ts; quick: the MNIST cases only). */
+  threads,
   ratios: {
     modelA_vs_js: ratio(rate("modelA", "wasm"), rate("modelA", "js")),
     modelA_vs_tfjsWasm: ratio(rate("modelA", "wasm"), rate("modelA", "tfjsWasm")),

@@ -312,6 +312,10 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         startTraining();
       }
       break;
+    case "engine":
+      $("engine").textContent = m.text;
+      if (m.threads !== undefined) $("engine").dataset.threads = String(m.threads);
+      break;
     case "started":
       totalSteps = m.stepsPerEpoch * (trainSettings?.epochs ?? 1);
       lossChart.reset(totalSteps);
@@ -396,8 +400,8 @@ function trainingRecord(): Record<string, unknown> {
   set("seed", String(d.seed));
 }
 $("engine").textContent =
-  `SIMD WebAssembly kernels · training runs in a Web Worker · single-threaded` +
-  (globalThis.crossOriginIsolated ? " (cross-origin isolated)" : " (no cross-origin isolation needed)");
+  `SIMD WebAssembly kernels · training runs in a Web Worker · ` +
+  (globalThis.crossOriginIsolated ? `up to ${navigator.hardwareConcurrency} threads (cross-origin isolated)` : "one thread (not cross-origin isolated: no shared memory)");
 clearPad();
 updateButtons();
 status("no model yet — train one or load a .simdnet file");

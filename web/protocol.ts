@@ -38,4 +38,6 @@ export type FromWorker =
       test: { loss: number; accuracy: number; count: number } | null;
     }
   | { type: "evaluated"; loss: number; accuracy: number; count: number; set: string }
+  /** Which engine trains (threads or one thread), or a notice about a fallback. */
+  | { type: "engine"; text: string; threads?: number }
   | { type: "error"; message: string };

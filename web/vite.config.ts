@@ -3,6 +3,8 @@
 import { defineConfig } from "vite";
 import { fileURLToPath } from "node:url";
 
+const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
+
 export default defineConfig({
   root: fileURLToPath(new URL(".", import.meta.url)),
   base: "./",
@@ -12,6 +14,7 @@ export default defineConfig({
     target: "es2022",
   },
   worker: { format: "es" },
-  server: { host: "127.0.0.1" },
-  preview: { host: "127.0.0.1" },
+  // cross-origin isolation (shared memory for multi-threaded training); a static host needs the same two headers
+  server: { host: "127.0.0.1", headers: ISOLATION },
+  preview: { host: "127.0.0.1", headers: ISOLATION },
 });

@@ -2,6 +2,7 @@
 // on the wasm kernels), and streams progress, weights and per-epoch stats to the page, which stays
 // responsive. fit() yields to the event loop every ~100 ms, so a "stop" message gets through.
 import { WasmBackend } from "../src/backend/wasm.js";
+import { defaultThreads, openBackend, webSpawner } from "../src/backend/index.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
 import { Network } from "../src/model/network.js";
 import { fit } from "../src/train/trainer.js";
@@ -15,6 +16,7 @@ const PARAMS_EVERY_MS = 400;
 let data: LoadedData | null = null;
 let stopRequested = false;
 let training = false;
+let backendInUse: import("../src/backend/types.js").Backend | null = null;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, { transfer });
@@ -55,7 +57,17 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
   training = true;
   stopRequested = false;
   try {
-    const run = prepareRun(new WasmBackend(), trainData, settings);
+    // all cores when the page is cross-origin isolated (shared memory), else one thread
+    const threads = defaultThreads();
+    const backend = await openBackend({
+      threads,
+      spawn: webSpawner(() => new Worker(new URL("./thread-worker.ts", import.meta.url), { type: "module" })),
+      notice: (message) => post({ type: "engine", text: message }),
+    });
+    backendInUse = backend;
+    const n = backend.threads ?? 1;
+    post({ type: "engine", text: `SIMD WebAssembly kernels · training runs in a Web Worker · ${n > 1 ? `${n} threads (cross-origin isolated)` : `one thread${globalThis.crossOriginIsolated ? "" : " (not cross-origin isolated: no shared memory)"}`}`, threads: n });
+    const run = prepareRun(backend, trainData, settings);
     const { net, spec } = run;
     const stepsPerEpoch = Math.ceil(run.train.indices.length / run.options.batchSize);
     const every = Math.max(1, Math.round(stepsPerEpoch / PROGRESS_POINTS_PER_EPOCH));
@@ -94,6 +106,8 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     const params = net.getParams();
     post({ type: "done", spec, params, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test }, [params.buffer]);
   } finally {
+    backendInUse?.close?.();
+    backendInUse = null;
     training = false;
   }
 }

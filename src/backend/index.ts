@@ -4,7 +4,7 @@ import { ThreadedBackend, defaultThreads, nodeSpawner, threadsAvailable, type Th
 import type { Backend, BackendName } from "./types.js";
 
 export { JsBackend, WasmBackend, ThreadedBackend, defaultThreads, fmaSupported };
-export { webSpawner, webThreadMain, closeAllThreads, type ThreadSpawner } from "./threads.js";
+export { webSpawner, closeAllThreads, type ThreadSpawner } from "./threads.js";
 export * from "./types.js";
 
 export function createBackend(name: BackendName = "wasm"): Backend {

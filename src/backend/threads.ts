@@ -100,11 +100,14 @@ function sourceWorkerCode(proc: NodeProcess, entry: URL): string {
   return sourceCode;
 }
 
-/** A browser spawner: module Web Workers from `url` (a script that calls webThreadMain, e.g. web/thread-worker.ts). */
-export function webSpawner(url: string | URL): ThreadSpawner {
+/**
+ * A browser spawner over a factory of module Web Workers running web/thread-worker.ts (the page
+ * writes `() => new Worker(new URL("./thread-worker.ts", import.meta.url), { type: "module" })`
+ * so that the bundler sees and bundles the worker script).
+ */
+export function webSpawner(create: () => Worker): ThreadSpawner {
   return (init, onFailure) => {
-    const W = (globalThis as unknown as { Worker: typeof Worker }).Worker;
-    const worker = new W(url, { type: "module" });
+    const worker = create();
     let started = false;
     const ready = new Promise<void>((resolve, reject) => {
       worker.addEventListener("message", () => {
@@ -120,13 +123,6 @@ export function webSpawner(url: string | URL): ThreadSpawner {
     worker.postMessage(init);
     return { ready, terminate: () => worker.terminate() };
   };
-}
-
-/** The body of a browser thread script: `self.onmessage = webThreadMain` style bootstrap. */
-export async function webThreadMain(init: WorkerInit, post: (m: unknown) => void): Promise<void> {
-  const { workerLoop } = await import("./worker-loop.js");
-  post("ready");
-  workerLoop(init);
 }
 
 const livePools = new Set<ThreadPool>();
