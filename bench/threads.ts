@@ -55,6 +55,25 @@ function stepper(be: Backend, c: Case): () => void {
 
 export type ThreadFigures = Record<string, number | null>;
 
+/**
+ * What a second thread can add on this machine right now: the work two threads running the same
+ * busy loop get done in 300 ms over what one gets done (2.0: two idle cores; ≈ 1.0: the process
+ * gets about one core's worth, e.g. a shared machine whose scheduler groups each session's threads).
+ */
+export async function parallelCapacity(): Promise<number> {
+  const { Worker } = await import("node:worker_threads");
+  const code = `const { parentPort } = require("node:worker_threads");
+parentPort.once("message", (ms) => { let n = 0, x = 1.0001; const end = Date.now() + ms; while (Date.now() < end) for (let i = 0; i < 10000; i++) { x = x * 1.0000001 + 1e-9; n++; } parentPort.postMessage(n + (x > 1e300 ? 1 : 0)); });`;
+  const spin = (ms: number) => new Promise<number>((resolve) => {
+    const w = new Worker(code, { eval: true });
+    w.once("message", (n: number) => { void w.terminate(); resolve(n); });
+    w.postMessage(ms);
+  });
+  const one = await spin(300);
+  const two = await Promise.all([spin(300), spin(300)]);
+  return (two[0] + two[1]) / one;
+}
+
 /** samples/s per case and configuration ("1", "2", "1fma", "2fma"; null where FMA is unavailable). */
 export async function threadsBench(q = quick): Promise<Record<string, ThreadFigures>> {
   const fma = fmaSupported();
@@ -64,6 +83,8 @@ export async function threadsBench(q = quick): Promise<Record<string, ThreadFigu
   ];
   if (fma) configs.push(["1fma", new WasmBackend({ fma: true })], ["2fma", await ThreadedBackend.create({ threads: 2, fma: true })]);
   const out: Record<string, ThreadFigures> = {};
+  const before = await parallelCapacity();
+  log(`  parallel capacity before: ${before.toFixed(2)} (2.0 = two free cores)`);
   try {
     for (const c of q ? CASES.slice(0, 4) : CASES) {
       const cnn = !!c.spec.layers;
@@ -86,6 +107,9 @@ export async function threadsBench(q = quick): Promise<Record<string, ThreadFigu
   } finally {
     for (const [, be] of configs) be.close?.();
   }
+  const after = await parallelCapacity();
+  log(`  parallel capacity after: ${after.toFixed(2)}`);
+  out.parallelCapacity = { before, after };
   return out;
 }
 

@@ -7,6 +7,8 @@ export { paramCount } from "./model/arena.js";
 export { encodeModel, decodeModel, crc32, MODEL_FORMAT_VERSION, type ModelFile, type ModelHeader } from "./model/format.js";
 export { argmaxRows, confusionMatrix, perClassMetrics, type ClassMetrics } from "./model/metrics.js";
 export { WasmBackend, JsBackend, createBackend, type Backend, type BackendName } from "./backend/index.js";
+export { ThreadedBackend, openBackend, defaultThreads, fmaSupported, webSpawner, type OpenBackendOptions, type ThreadSpawner } from "./backend/index.js";
+export { workerLoop, type WorkerInit } from "./backend/worker-loop.js";
 export { parseIdx, idxToDataset, encodeIdx, type IdxArray } from "./data/idx.js";
 export { parseDigitsCsv, DigitsCsvParser, encodeDigitsCsv, type CsvOptions } from "./data/csv.js";
 export { allOf, splitTrainVal, type Dataset, type Subset } from "./data/dataset.js";

@@ -267,9 +267,12 @@ export interface ThreadedBackendOptions {
   splitAll?: boolean;
 }
 
-/** Below this many multiply-adds (or elements), a call runs on the calling thread alone. */
-let MIN_WORK = 1 << 15;
-let MIN_ELEMENTS = 1 << 14;
+/**
+ * Below this many multiply-adds (≈ 10 µs of one core) or elements, a call runs on the calling
+ * thread alone: a barrier costs a few µs even when every thread is on a core.
+ */
+let MIN_WORK = 1 << 18;
+let MIN_ELEMENTS = 1 << 15;
 
 /**
  * The wasm backend over one shared memory and a pool of workers. Heavy kernels (dense forward and
@@ -286,7 +289,7 @@ export class ThreadedBackend extends WasmBackend {
   private constructor(memory: WebAssembly.Memory, threads: number, fma: boolean) {
     super({ sharedMemory: memory, fma, scratchBlocks: threads });
     this.threads = threads;
-    (this as { variant: string }).variant = `${this.variant} ×${threads} threads`;
+    (this as { variant: string }).variant = `${this.variant} (${threads} threads)`;
   }
 
   /** Starts the workers (threads − 1 of them) and returns the backend once all run. */

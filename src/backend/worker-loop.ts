@@ -25,7 +25,7 @@ const MSG_MAX = 2048;
 export const CONTROL_BYTES = MSG_BYTES + MSG_MAX;
 
 /** Spin this long (ms) before parking in Atomics.wait. */
-export const SPIN_MS = 0.3;
+export const SPIN_MS = 0.1;
 
 /** What a worker is started with (structured-cloneable: the module and both shared buffers are shared, not copied). */
 export interface WorkerInit {
