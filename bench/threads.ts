@@ -118,7 +118,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await threadsBench();
   if (json) console.log(JSON.stringify(r));
   else {
+    const { parallelCapacity: cap, ...rest } = r;
+    console.log(`parallel capacity (two busy threads / one): ${cap.before?.toFixed(2)} before, ${cap.after?.toFixed(2)} after (2.00: two free cores)`);
     const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : "—");
-    console.table(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { ...Object.fromEntries(Object.entries(v).map(([a, b]) => [a, b === null ? "—" : Math.round(b)])), "2/1": ratio(v["2"], v["1"]), "1fma/1": ratio(v["1fma"], v["1"]), "2fma/1": ratio(v["2fma"], v["1"]) }])));
+    console.table(Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, { ...Object.fromEntries(Object.entries(v).map(([a, b]) => [a, b === null ? "—" : Math.round(b)])), "2/1": ratio(v["2"], v["1"]), "1fma/1": ratio(v["1fma"], v["1"]), "2fma/1": ratio(v["2fma"], v["1"]) }])));
   }
 }
