@@ -210,6 +210,8 @@ buttons.save.addEventListener("click", () => {
 buttons.test.addEventListener("click", () => {
   if (!model) return;
   testResult.textContent = "testing…";
+  delete testResult.dataset.loss; // they described the previous test
+  delete testResult.dataset.accuracy;
   send({ type: "evaluate", spec: model.spec, params: model.params, state: model.state });
 });
 
