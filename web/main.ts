@@ -338,7 +338,7 @@ function showArchitecture(): void {
     archInfo.classList.remove("error");
     const match = (Object.keys(WEB_PRESETS) as WebPresetName[]).find((n) => canonical(WEB_PRESETS[n].settings) === canonical(s));
     field("preset").value = match ?? "custom";
-    archInfo.title = match ? WEB_PRESETS[match].note : "";
+    $("preset-note").textContent = match ? `${WEB_PRESETS[match].label}: ${WEB_PRESETS[match].note}` : "custom settings (pick a model to start from a preset)";
   } catch (e) {
     archInfo.textContent = (e as Error).message;
     archInfo.classList.add("error");

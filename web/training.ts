@@ -59,20 +59,20 @@ export interface WebPreset {
 
 /** The train panel's presets. The CNNs keep the CLI's optimizer, rate and augmentation, with fewer epochs for a browser. */
 export const WEB_PRESETS: Record<"mlp" | "small-cnn" | "cnn" | "best-cnn", WebPreset> = {
-  mlp: { label: "MLP", note: "one hidden layer of 128: seconds on the sample", settings: DEFAULT_SETTINGS },
+  mlp: { label: "MLP", note: "784-128-10, 5 epochs: about 92% on the sample's 1,000 test digits, in a second or two", settings: DEFAULT_SETTINGS },
   "small-cnn": {
     label: "Small CNN (fast)",
-    note: "the TF.js tutorial net: a few seconds an epoch on the sample",
+    note: "the TF.js tutorial net, 2 epochs: about 94% on the sample's test digits, in seconds",
     settings: { ...DEFAULT_SETTINGS, layers: SMALL_CNN_LAYERS, lr: 0.05, epochs: 2, batchSize: 64, augment: "none" },
   },
   cnn: {
     label: "CNN (the CLI's cnn preset)",
-    note: "the Keras simple convnet with shifted digits, as `simdnet train --preset cnn` (which runs 4 epochs on full MNIST)",
+    note: "the Keras simple convnet with shifted digits, as simdnet train --preset cnn (4 epochs on full MNIST there); 2 epochs: about 94% on the sample, in under a minute",
     settings: { ...DEFAULT_SETTINGS, layers: CNN_LAYERS, lr: 0.05, epochs: 2, batchSize: 64, augment: "shift" },
   },
   "best-cnn": {
     label: "Best CNN (batch norm, slow)",
-    note: "the CLI's best-cnn preset (15 epochs there): batch norm, dropout, affine-warped digits — slow in a browser",
+    note: "simdnet train --preset best-cnn (15 epochs there): batch norm, dropout, affine-warped digits; 2 epochs: about 96% on the sample, but minutes in a browser",
     settings: { ...DEFAULT_SETTINGS, layers: BEST_CNN_LAYERS, lr: 0.05, epochs: 2, batchSize: 64, augment: "affine", warmup: 1 },
   },
 };
