@@ -14,7 +14,7 @@
 // of rows into a panel for gemm_panel4_acc; the data gradient keeps 4 rows of dcols at a time.
 // Pointers are byte addresses into the arena; sizes are elements. Scratch layouts are below and
 // convScratchSlots in src/model/arena.ts mirrors them (it takes the max of the three).
-import { gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, pack_a4, transpose, transpose4_store, colsum_acc } from "./gemm";
+import { gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, gemm_gather1_acc, pack_a4, transpose, transpose4_store, colsum_acc } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -225,6 +225,19 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
           if (nf > 3) a3 = v128.load32_splat(b + <usize>f0 * 4, 12);
           let e0 = a0, e1 = a1, e2 = a2, e3 = a3;
           let wp = w + <usize>f0 * 4; // w[k, f0..f0+3]; filters ≥ F read the next row: never stored
+          if (np <= 4) {
+            // a row's last 1..4 pixels: half the tile
+            for (let tp = taps; tp < tend; tp += 4) {
+              const x0 = v128.load(win + <usize>load<i32>(tp));
+              a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(wp), x0));
+              a1 = f32x4.add(a1, f32x4.mul(v128.load32_splat(wp, 4), x0));
+              a2 = f32x4.add(a2, f32x4.mul(v128.load32_splat(wp, 8), x0));
+              a3 = f32x4.add(a3, f32x4.mul(v128.load32_splat(wp, 12), x0));
+              wp += wstride;
+            }
+            store_pixels4(zrow + <usize>ox0 * ldz + <usize>f0 * 4, ldz, a0, a1, a2, a3, np, nf);
+            continue;
+          }
           for (let tp = taps; tp < tend; tp += 4) {
             const src = win + <usize>load<i32>(tp);
             const x0 = v128.load(src), x1 = v128.load(src, 16);
@@ -421,6 +434,10 @@ export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usiz
       for (let k0 = 0; k0 < KKC; k0 += 4) {
         const nk = min(4, KKC - k0);
         const tk = taps + <usize>k0 * 4;
+        if (nk == 1) {
+          gemm_gather1_acc(dw + <usize>k0 * ldz, wins, <usize>load<i32>(tk), dzc, F, rows, F);
+          continue;
+        }
         // lanes past nk repeat tap k0: computed, never stored
         const t0 = <usize>load<i32>(tk);
         const t1 = nk > 1 ? <usize>load<i32>(tk, 4) : t0;
