@@ -98,8 +98,19 @@ function inputs(c: Case, seed: number): Inputs {
   const nx = B * H * W * C;
   const xu8 = new Uint8Array(nx);
   for (let i = 0; i < nx; i++) xu8[i] = rng.next() < 0.7 ? 0 : rng.next() < 0.5 ? 255 : rng.int(256);
+  const x = f(nx, 1);
+  if (seed % 2) {
+    // digit-like: zero margins of random widths (and a blank second image), in both x and xu8,
+    // so the kernels' all-zero-block shortcuts run next to blocks that must not take them
+    const mT = rng.int(Math.ceil(H / 2)), mB = rng.int(Math.ceil(H / 3)), mL = rng.int(Math.ceil(W / 2)), mR = rng.int(Math.ceil(W / 3));
+    for (let n = 0; n < B; n++)
+      for (let y = 0; y < H; y++)
+        for (let xx = 0; xx < W; xx++)
+          if (n === 1 || y < mT || y >= H - mB || xx < mL || xx >= W - mR)
+            for (let ch = 0; ch < C; ch++) { const i = ((n * H + y) * W + xx) * C + ch; x[i] = 0; xu8[i] = 0; }
+  }
   return {
-    x: f(nx, 1), xu8, w: f(K * K * C * F, 1 / Math.sqrt(K * K * C)), b: f(F, 0.1),
+    x, xu8, w: f(K * K * C * F, 1 / Math.sqrt(K * K * C)), b: f(F, 0.1),
     dw0: f(K * K * C * F, 0.01), db0: f(F, 0.01), zPrev: f(nx, 1), dz: f(B * OH * OW * F, 0.1),
   };
 }
