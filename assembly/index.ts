@@ -11,3 +11,4 @@ export function heap_base(): usize {
 }
 export { dropout_forward, dropout_backward } from "./dropout";
 export { peak_probe } from "./probe";
+export { mse_loss, mse_loss_naive } from "./mse";

@@ -24,6 +24,8 @@ interface KernelExports {
   dropout_forward(a: number, mask: number, n: number, threshold: number, keepScale: number, seed: number): void;
   dropout_backward(g: number, mask: number, n: number): void;
   fill_zero(p: number, n: number): void;
+  mse_loss(dout: number, out: number, target: number, B: number, D: number, gradScale: number): number;
+  mse_loss_naive: KernelExports["mse_loss"];
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -151,5 +153,9 @@ export class WasmBackend implements Backend {
   }
   zero(p: number, n: number): void {
     this.k.fill_zero(this.ptr(p), n);
+  }
+  mseLoss(dout: number, out: number, target: number, B: number, D: number, gradScale: number): number {
+    const f = this.variant === "wasm-naive" ? this.k.mse_loss_naive : this.k.mse_loss;
+    return f(this.ptr(dout), this.ptr(out), this.ptr(target), B, D, gradScale);
   }
 }
