@@ -8,6 +8,8 @@
 import { SimdnetError } from "../errors.js";
 import { HIDDEN_ACTIVATIONS, type Activation, type ModelSpec } from "./spec.js";
 import { paramCount as countParams } from "./arena.js";
+import { readMetaHeader } from "../data/meta-header.js";
+import type { DataMeta } from "../data/table.js";
 
 export const MODEL_MAGIC = "SIMDNET\n";
 export const MODEL_FORMAT_VERSION = 1;
@@ -33,6 +35,8 @@ export interface ModelFile {
   /** Non-trainable state (batch-norm running statistics). */
   state: Float32Array;
   header: ModelHeader;
+  /** The data description (task, class names, normalisation, targets) of a model trained on a table; absent for digit models. */
+  meta?: DataMeta;
 }
 
 const CRC_TABLE = (() => {
@@ -58,7 +62,7 @@ function weightBytes(params: Float32Array): Uint8Array {
   return out;
 }
 
-export function encodeModel(spec: ModelSpec, params: Float32Array, extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = {}, state: Float32Array = new Float32Array(0)): Uint8Array {
+export function encodeModel(spec: ModelSpec, params: Float32Array, extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> & Record<string, unknown> = {}, state: Float32Array = new Float32Array(0)): Uint8Array {
   void state; // version 2 stores it (in progress)
   const expected = countParams(spec);
   if (params.length !== expected) throw new RangeError(`model has ${expected} parameters, got ${params.length}`);
@@ -134,5 +138,6 @@ export function decodeModel(bytes: Uint8Array, file = "model"): ModelFile {
     if (!Number.isFinite(v)) throw fail(`non-finite weight ${v} at parameter ${i}`, "weights", wStart + i * 4);
     params[i] = v;
   }
-  return { spec, params, state: new Float32Array(0), header };
+  const meta = readMetaHeader(header as unknown as Record<string, unknown>, spec, fail); // sets spec.task, spec.inputKind
+  return { spec, params, state: new Float32Array(0), header, meta };
 }
