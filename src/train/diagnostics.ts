@@ -50,7 +50,7 @@ const MAX_INIT_RATIO = 5;
 export class DivergenceWatcher {
   private step = 0;
   private readonly classes: number;
-  private readonly lnC: number;
+  private lnC: number;
   /** Per layer: RMS of the initial weights and its ratio to the He scale. */
   private readonly initRms: number[];
   private readonly regression: boolean;
