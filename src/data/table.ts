@@ -549,3 +549,45 @@ export function subsetRows(table: Table, rows: ArrayLike<number>): Table {
   }
   return { ...table, count: n, values, lines, labels };
 }
+
+/** A table ready for Model.create / fit / evaluate: the parsed rows and how to preprocess them. */
+export interface TableSet extends Table {
+  kind: "table";
+  /** Feature scaling fit will compute on its training split. */
+  normalize: NormalizeKind;
+  task: Task;
+  /** Classification: the sorted distinct labels of the file (fit uses those of its training split). */
+  classNames: string[] | null;
+  /** Inputs per row (feature columns). */
+  inputSize: number;
+  /** Output units: classes, or regression targets. */
+  outputs: number;
+  pixelMax?: number;
+}
+
+export interface TableSetOptions extends TableOptions {
+  normalize?: NormalizeKind;
+  task?: Task | "auto";
+  pixelMax?: number;
+}
+
+/** A parsed table with its task (detected unless given) and class names, for the library. */
+export function toTableSet(table: Table, o: TableSetOptions = {}): TableSet {
+  const all = Uint32Array.from({ length: table.count }, (_, i) => i);
+  const meta = table.labels ? fitPreprocessing(table, all, { normalize: o.normalize, task: o.task, pixelMax: o.pixelMax }) : null;
+  const task = meta?.task ?? (o.task === "regression" ? "regression" : "classification");
+  return {
+    ...table,
+    kind: "table",
+    normalize: o.normalize ?? "standard",
+    task,
+    classNames: meta?.classNames ?? null,
+    inputSize: table.featureNames.length,
+    outputs: meta ? outputCount(meta) : 0,
+    pixelMax: o.pixelMax,
+  };
+}
+
+export function isTableSet(d: unknown): d is TableSet {
+  return typeof d === "object" && d !== null && (d as TableSet).kind === "table";
+}
