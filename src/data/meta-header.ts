@@ -33,7 +33,8 @@ const finite = (v: unknown, n: number, positive = false) => Array.isArray(v) && 
  * spec.inputKind. Returns undefined for a header without them (a digit model, a v1 file).
  */
 export function readMetaHeader(h: Record<string, unknown>, spec: ModelSpec, fail: Fail): DataMeta | undefined {
-  if (h.task === undefined && h.inputKind === undefined && h.classNames === undefined) return undefined;
+  // only headers written for a table (they always carry task and inputKind); other fields are kept as they are
+  if (h.task === undefined && h.inputKind === undefined) return undefined;
   const bad = (field: string, what: string) => fail(`${field} must be ${what}, got ${JSON.stringify(h[field])?.slice(0, 80)}`, field, 12);
   const task = h.task ?? "classification";
   if (task !== "classification" && task !== "regression") throw bad("task", `"classification" or "regression"`);
