@@ -54,7 +54,8 @@ const sameSpec = (a: ModelSpec, b: ModelSpec) =>
   a.inputSize === b.inputSize && a.outputSize === b.outputSize && a.activation === b.activation && a.hidden.join() === b.hidden.join();
 
 function setModel(spec: ModelSpec, params: Float32Array, source: string, extra: Pick<CurrentModel, "training" | "metrics"> = {}): void {
-  if (spec.inputSize !== SIDE * SIDE) throw new SimdnetError(`this model takes ${spec.inputSize} inputs; the pad draws 28×28 = 784`, { file: source, field: "inputSize" });
+  const table = spec.inputKind === "f32" || spec.task === "regression"; // trained on a table: nothing to draw
+  if (!table && spec.inputSize !== SIDE * SIDE) throw new SimdnetError(`this model takes ${spec.inputSize} inputs; the pad draws 28×28 = 784`, { file: source, field: "inputSize" });
   const net = model && sameSpec(model.spec, spec) ? model.net : new Network(spec, new WasmBackend(), 1);
   net.setParams(params);
   model = { spec, net, params, source, ...extra };
@@ -148,7 +149,7 @@ function predict(): void {
   else for (let i = 0; i < SIDE * SIDE; i++) img.data[i * 4 + 3] = 255;
   pg.putImageData(img, 0, 0);
 
-  const probs = input && model ? model.net.predictProbs(input, 1) : null;
+  const probs = input && model && model.spec.inputSize === SIDE * SIDE && !model.spec.inputKind && !model.spec.task ? model.net.predictProbs(input, 1) : null;
   let best = -1;
   if (probs) for (let d = 0; d < 10; d++) if (best < 0 || probs[d] > probs[best]) best = d;
   barRows.forEach((row, d) => {

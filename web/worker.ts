@@ -5,7 +5,7 @@ import { WasmBackend } from "../src/backend/wasm.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
 import { Network } from "../src/model/network.js";
 import { fit } from "../src/train/trainer.js";
-import { datasetsFromFiles, type LoadedData } from "./data.js";
+import { datasetsFromFiles, prepareTableRun, type LoadedData } from "./data.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { prepareRun, type TrainSettings } from "./training.js";
 
@@ -29,6 +29,8 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       post({ type: "data", description: data.description, trainCount: data.train?.count ?? null, testCount: data.test?.count ?? null });
     } else if (msg.type === "train") {
       if (training) throw new Error("already training");
+      const table = data?.table;
+      if (table) return await train({ count: table.count } as Dataset, null, msg.settings, (be, _d, s) => prepareTableRun(be, table, s));
       if (!data?.train) throw new Error("no training data loaded: pick the MNIST train-* files or a Kaggle train.csv first");
       await train(data.train, data.test, msg.settings);
     } else if (msg.type === "stop") {
@@ -51,11 +53,11 @@ function evaluate(spec: Network["spec"], params: Float32Array, set: Dataset) {
   return net.evaluate(allOf(set));
 }
 
-async function train(trainData: Dataset, testData: Dataset | null, settings: TrainSettings): Promise<void> {
+async function train(trainData: Dataset, testData: Dataset | null, settings: TrainSettings, prepare = prepareRun): Promise<void> {
   training = true;
   stopRequested = false;
   try {
-    const run = prepareRun(new WasmBackend(), trainData, settings);
+    const run = prepare(new WasmBackend(), trainData, settings);
     const { net, spec } = run;
     const stepsPerEpoch = Math.ceil(run.train.indices.length / run.options.batchSize);
     const every = Math.max(1, Math.round(stepsPerEpoch / PROGRESS_POINTS_PER_EPOCH));

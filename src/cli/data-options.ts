@@ -41,8 +41,8 @@ export function isTableRun(values: Record<string, unknown>): boolean {
   const data = values.data;
   const forced = TABLE_OPTIONS.some((r) => values[r.name] !== undefined);
   if (typeof data !== "string" || !existsSync(data) || isDirectory(data)) {
-    if (forced && typeof data !== "string") throw new SimdnetError(`--${TABLE_OPTIONS.find((r) => values[r.name] !== undefined)!.name} needs --data FILE.csv`, { field: "--data" });
-    return false;
+    if (forced && (typeof data !== "string" || isDirectory(data))) throw new SimdnetError(`--${TABLE_OPTIONS.find((r) => values[r.name] !== undefined)!.name} is for a CSV table: give --data FILE.csv`, { field: "--data" });
+    return false; // a missing file: loadTrainingData names it
   }
   return forced || !isKaggleDigitsFile(data);
 }

@@ -293,6 +293,16 @@ export class TableParser {
   }
 }
 
+/** The column names of a CSV's header record (quotes handled), from the start of its text. */
+export function csvHeader(text: string, file: string): string[] {
+  let names: string[] | null = null;
+  const r = new CsvRecords(file, (cells) => (names ??= cells));
+  const end = text.indexOf("\n");
+  r.push(end < 0 ? text : text.slice(0, end + 1));
+  if (!names) r.end();
+  return names ?? [];
+}
+
 /** Parses a table held in memory (tests, browser uploads). */
 export function parseTable(text: string | Uint8Array, file: string, options?: TableOptions): Table {
   const p = new TableParser(file, options);
