@@ -56,6 +56,6 @@ export function checkInputSize(model: ModelFile, data: Dataset, modelPath: strin
 export async function loadTableFor(meta: DataMeta, path: string | undefined, needLabels: boolean): Promise<{ data: Dataset; table: Table }> {
   if (!path) throw new SimdnetError("missing --data FILE (a CSV with the model's feature columns)");
   if (isDirectory(path)) throw new SimdnetError(`this model was trained on a table (${meta.features.length} features): give a CSV file, not a folder`, { file: path, field: "--data" });
-  const table = await loadTableFile(path, { label: meta.label, expect: { features: meta.features, label: meta.label }, labelOptional: !needLabels, missing: meta.missing ? "mean" : "error" });
+  const table = await loadTableFile(path, { label: meta.label, expect: { features: meta.features, label: meta.label }, labelOptional: !needLabels, missing: meta.missing ? "mean" : "error", missingHint: "the model was trained on complete rows: fill the cell, or train with --missing mean" });
   return { data: applyPreprocessing(meta, table), table };
 }

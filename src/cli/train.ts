@@ -25,7 +25,7 @@ import { metaHeaderFields } from "../data/meta-header.js";
 import { catchInterrupt, CheckpointWriter, checkOutputPaths, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
 
 export const TRAIN_OPTIONS: OptionRow[] = [
-  { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist, else MNIST downloaded into the cache; offline: the 5,000-digit MNIST sample shipped with simdnet)" },
+  { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv or any labelled CSV (see --label), or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist, else MNIST downloaded into the cache; offline: the 5,000-digit MNIST sample shipped with simdnet)" },
   { name: "preset", type: "string", value: "NAME", help: "seed (the question's 784-10-10, full-batch GD), mlp (fast, good), best-mlp (most accurate MLP), cnn (fast, good CNN), best-cnn (most accurate); options given override it" },
   { name: "hidden", type: "string", value: "N[,N...]", default: "128", help: "hidden layer widths of an MLP" },
   {
@@ -433,7 +433,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
 export async function trainCommand(argv: string[]): Promise<number> {
   const cfg = resolveTrainConfig(argv);
   if (cfg === "help") {
-    console.log(helpText("Usage: simdnet train [options]\n\nTrains an MLP or a CNN on MNIST (IDX) or a Kaggle digit-recognizer CSV.", TRAIN_OPTIONS));
+    console.log(helpText("Usage: simdnet train [options]\n\nTrains an MLP or a CNN on MNIST (IDX), a Kaggle digit-recognizer CSV, or any labelled CSV (--label: classes by name or regression; other image sizes).", TRAIN_OPTIONS));
     return 0;
   }
   const reporter: Reporter = cfg.json ? new JsonReporter() : new TextReporter();

@@ -28,6 +28,8 @@ export interface TableOptions {
   expect?: { features: string[]; label: string[] };
   /** The label column may be absent (predict on unlabelled rows). */
   labelOptional?: boolean;
+  /** What to suggest for a missing cell (default: the --missing and --ignore options). */
+  missingHint?: string;
 }
 
 /** A parsed table: raw feature values and label strings, before any preprocessing. */
@@ -265,7 +267,7 @@ export class TableParser {
       if (Number.isNaN(v)) {
         if (this.missing === "error") {
           const what = cells[col] === "" ? "empty cell" : `not a number: ${JSON.stringify(cells[col].slice(0, 40))}`;
-          throw new SimdnetError(`${what} in feature column "${names[col]}" (use --missing mean or --missing drop to fill or skip such rows, or --ignore ${names[col]})`, { file: this.file, line, field: `column ${col + 1} (${names[col]})` });
+          throw new SimdnetError(`${what} in feature column "${names[col]}" (${this.o.missingHint ?? `use --missing mean or --missing drop to fill or skip such rows, or --ignore ${names[col]}`})`, { file: this.file, line, field: `column ${col + 1} (${names[col]})` });
         }
         missingHere = true;
         if (this.table.firstMissing[j] === null) this.table.firstMissing[j] = line;
