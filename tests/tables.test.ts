@@ -230,6 +230,29 @@ describe("simdnet train / evaluate / predict on tables (CLI)", () => {
   });
 });
 
+describe("table options: bad values are named errors (exit 2, no stack)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "simdnet-tabopt-"));
+  writeFileSync(join(dir, "t.csv"), flowers(30, 5));
+  const cases: [string[], RegExp][] = [
+    [["--normalize", "zscore"], /field --normalize: expected standard, minmax or none, got "zscore"/],
+    [["--task", "ranking"], /field --task: expected classification, regression or auto/],
+    [["--missing", "zero"], /field --missing: expected error, mean or drop/],
+    [["--input-shape", "3x3"], /field --input-shape: expected HxWxC/],
+    [["--pixel-max", "-1"], /field --pixel-max: expected a positive number/],
+    [["--label", "nope"], /t\.csv, line 1, field header: no column "nope" for the label/],
+    [["--label", "species", "--features", "width,nope"], /no feature column "nope" \(--features\)/],
+    [["--label", "species", "--layers", "conv 4 3"], /field --layers: convolution and pooling layers need image rows/],
+    [["--label", "width", "--ignore", "species", "--task", "regression", "--monitor", "val_accuracy", "--early-stop", "3"], /field --monitor: regression has no accuracy/],
+    [["--label", "species", "--report", "r.html"], /field --report: the HTML report is for image data/],
+  ];
+  it.each(cases)("%j", (args, pattern) => {
+    const r = simdnet(["train", "--data", "t.csv", "--epochs", "1", ...args], dir);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe("library: loadCsv, Model.create({ data }), fit, save and reload", () => {
   it("predictions from a saved and reloaded model equal the in-memory ones (classification and regression)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "simdnet-lib-"));
