@@ -218,6 +218,20 @@ describe("simdnet train / evaluate / predict on tables (CLI)", () => {
     expect(Math.abs(mean - 10)).toBeLessThan(0.3); // original units, not standardised
   });
 
+  it("a table run checkpoints and resumes: the data is re-read, the same statistics fitted, the same weights", () => {
+    const r = simdnet(["train", "--data", "linear.csv", "--label", "y", "--epochs", "4", "--early-stop", "0", "--checkpoint-dir", "ck", "--out", "c.simdnet", "--json"], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const full = JSON.parse(r.stdout.trim().split("\n").pop()!);
+    const a = decodeModel(readFileSync(join(dir, "c.simdnet")), "c.simdnet");
+    expect(a.meta!.task).toBe("regression");
+    expect(full.valR2).toBeGreaterThan(0.5);
+    const r3 = simdnet(["train", "--resume", join("ck", "checkpoint.simdckpt"), "--out", "c3.simdnet"], dir);
+    expect(r3.code, r3.stderr).toBe(0);
+    const b = decodeModel(readFileSync(join(dir, "c3.simdnet")), "c3.simdnet");
+    expect(b.meta).toEqual(a.meta);
+    expect(Array.from(b.params)).toEqual(Array.from(a.params));
+  });
+
   it("errors: a missing cell names file, line and column; a class only in the test file is named", () => {
     writeFileSync(join(dir, "holes.csv"), "a,b,label\n1,2,x\n3,,y\n");
     const r = simdnet(["train", "--data", "holes.csv", "--out", "h.simdnet"], dir);
