@@ -232,6 +232,28 @@ describe("simdnet train / evaluate / predict on tables (CLI)", () => {
     expect(Array.from(b.params)).toEqual(Array.from(a.params));
   });
 
+  it("8×8 images in 0–16 grey levels: the pixel path, a CNN on their shape, evaluate, the shape and names stored", () => {
+    const rng = new Rng(8);
+    const rows = ["label," + Array.from({ length: 64 }, (_, i) => `pixel${i}`).join(",")];
+    for (let n = 0; n < 300; n++) {
+      const bar = n % 2 === 1, c = 1 + rng.int(6);
+      const px: number[] = [];
+      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) px.push(Math.min(16, rng.int(4) + ((bar ? x === c : Math.abs(x - c) + Math.abs(y - 3.5) < 2) ? 12 : 0)));
+      rows.push(`${bar ? "bar" : "dot"},${px.join(",")}`);
+    }
+    writeFileSync(join(dir, "img8.csv"), rows.join("\n") + "\n");
+    const r = simdnet(["train", "--data", "img8.csv", "--layers", "conv 8 3, maxpool 2", "--epochs", "15", "--out", "i8.simdnet"], dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/values 0–16 detected/);
+    expect(r.stdout + r.stderr).toMatch(/8×8×1 → conv 8 3/);
+    const ev = simdnet(["evaluate", "--model", "i8.simdnet", "--data", "img8.csv", "--json"], dir);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(JSON.parse(ev.stdout).accuracy).toBeGreaterThan(0.9);
+    const file = decodeModel(readFileSync(join(dir, "i8.simdnet")), "i8.simdnet");
+    expect(file.spec.inputShape).toEqual([8, 8, 1]);
+    expect(file.meta).toMatchObject({ inputKind: "u8", pixelMax: 16, classNames: ["bar", "dot"] });
+  });
+
   it("errors: a missing cell names file, line and column; a class only in the test file is named", () => {
     writeFileSync(join(dir, "holes.csv"), "a,b,label\n1,2,x\n3,,y\n");
     const r = simdnet(["train", "--data", "holes.csv", "--out", "h.simdnet"], dir);
