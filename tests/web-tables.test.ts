@@ -6,6 +6,8 @@ import { DEFAULT_SETTINGS } from "../web/training.js";
 import { WasmBackend } from "../src/backend/wasm.js";
 import { fit } from "../src/train/trainer.js";
 import { Rng } from "../src/rng.js";
+import { decodeModel, encodeModel } from "../src/model/format.js";
+import { metaHeaderFields } from "../src/data/meta-header.js";
 
 function csv(n: number): string {
   const rng = new Rng(4);
@@ -27,6 +29,10 @@ describe("page: a table CSV", () => {
     expect(run.meta.classNames).toEqual(["green", "red"]);
     const r = await fit(run.net, run.train, run.val, run.options);
     expect(r.history[r.history.length - 1].valAccuracy).toBeGreaterThan(0.95);
+    // what the page's Save writes (encodeModel with the data fields of the worker's "done" meta) reads back as the table model
+    const back = decodeModel(encodeModel(run.spec, run.net.getParams(), { ...metaHeaderFields(run.meta) }), "page.simdnet");
+    expect(back.meta).toEqual(run.meta);
+    expect(back.spec).toMatchObject({ inputSize: 2, outputSize: 2, inputKind: "f32" });
   });
   it("Kaggle digit CSVs still load as digits", async () => {
     const head = "label," + Array.from({ length: 784 }, (_, i) => `pixel${i}`).join(",");

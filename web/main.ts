@@ -4,6 +4,8 @@
 import { WasmBackend } from "../src/backend/wasm.js";
 import { Network } from "../src/model/network.js";
 import { decodeModel, encodeModel } from "../src/model/format.js";
+import { metaHeaderFields } from "../src/data/meta-header.js";
+import type { DataMeta } from "../src/data/table.js";
 import { checkActivation, layerSizes, parseHidden, type ModelSpec } from "../src/model/spec.js";
 import { SimdnetError } from "../src/errors.js";
 import { LineChart } from "./chart.js";
@@ -47,13 +49,15 @@ interface CurrentModel {
   source: string;
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
+  /** A model trained on a table: its class names, scaling and targets (saved with it). */
+  meta?: DataMeta;
 }
 let model: CurrentModel | null = null;
 
 const sameSpec = (a: ModelSpec, b: ModelSpec) =>
   a.inputSize === b.inputSize && a.outputSize === b.outputSize && a.activation === b.activation && a.hidden.join() === b.hidden.join();
 
-function setModel(spec: ModelSpec, params: Float32Array, source: string, extra: Pick<CurrentModel, "training" | "metrics"> = {}): void {
+function setModel(spec: ModelSpec, params: Float32Array, source: string, extra: Pick<CurrentModel, "training" | "metrics" | "meta"> = {}): void {
   const table = spec.inputKind === "f32" || spec.task === "regression"; // trained on a table: nothing to draw
   if (!table && spec.inputSize !== SIDE * SIDE) throw new SimdnetError(`this model takes ${spec.inputSize} inputs; the pad draws 28×28 = 784`, { file: source, field: "inputSize" });
   const net = model && sameSpec(model.spec, spec) ? model.net : new Network(spec, new WasmBackend(), 1);
@@ -174,7 +178,7 @@ modelFile.addEventListener("change", async () => {
   if (!file) return;
   try {
     const m = decodeModel(new Uint8Array(await file.arrayBuffer()), file.name);
-    setModel(m.spec, m.params, file.name, { training: m.header.training, metrics: m.header.metrics });
+    setModel(m.spec, m.params, file.name, { training: m.header.training, metrics: m.header.metrics, meta: m.meta });
     testResult.textContent = "";
     status(`loaded ${file.name}`);
   } catch (e) {
@@ -184,7 +188,7 @@ modelFile.addEventListener("change", async () => {
 
 buttons.save.addEventListener("click", () => {
   if (!model) return;
-  const bytes = encodeModel(model.spec, model.params, { createdAt: new Date().toISOString(), training: model.training, metrics: model.metrics });
+  const bytes = encodeModel(model.spec, model.params, { createdAt: new Date().toISOString(), training: model.training, metrics: model.metrics, ...metaHeaderFields(model.meta) });
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
   const a = document.createElement("a");
   a.href = url;
@@ -345,7 +349,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         trainLoss: last?.trainLoss ?? null,
         samplesPerSec: last?.samplesPerSec ?? null,
       };
-      setModel(m.spec, m.params, "trained here", { training: trainingRecord(), metrics });
+      setModel(m.spec, m.params, "trained here", { training: trainingRecord(), metrics, meta: m.meta });
       const pct = (v: number | null | undefined) => (v == null ? "–" : `${(100 * v).toFixed(2)}%`);
       trainResult.textContent =
         `${m.stoppedEarly ? "stopped" : "done"} after ${m.history.length} epoch${m.history.length === 1 ? "" : "s"} in ${m.seconds.toFixed(1)} s — ` +

@@ -6,6 +6,7 @@ import { allOf, type Dataset } from "../src/data/dataset.js";
 import { Network } from "../src/model/network.js";
 import { fit } from "../src/train/trainer.js";
 import { datasetsFromFiles, prepareTableRun, type LoadedData } from "./data.js";
+import type { DataMeta } from "../src/data/table.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { prepareRun, type TrainSettings } from "./training.js";
 
@@ -94,7 +95,7 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     });
     const test = testData ? net.evaluate(allOf(testData)) : null;
     const params = net.getParams();
-    post({ type: "done", spec, params, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test }, [params.buffer]);
+    post({ type: "done", spec, params, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test, meta: (run as { meta?: DataMeta }).meta }, [params.buffer]);
   } finally {
     training = false;
   }
