@@ -27,7 +27,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
     if (msg.type === "load-data") {
       const files = await Promise.all(msg.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       data = await datasetsFromFiles(files);
-      post({ type: "data", description: data.description, trainCount: data.train?.count ?? null, testCount: data.test?.count ?? null });
+      post({ type: "data", description: data.description, trainCount: data.train?.count ?? data.table?.count ?? null, testCount: data.test?.count ?? null });
     } else if (msg.type === "train") {
       if (training) throw new Error("already training");
       const table = data?.table;
@@ -38,6 +38,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       stopRequested = true;
     } else if (msg.type === "evaluate") {
       if (!data) throw new Error("no data loaded: pick MNIST files or a Kaggle CSV first");
+      if (data.table) throw new Error("Test on a table is not in the page yet: the training run reports its validation figures (simdnet evaluate scores a saved table model)");
       const set = (data.test ?? data.train)!;
       const r = evaluate(msg.spec, msg.params, set);
       post({ type: "evaluated", ...r, set: data.test ? "test set" : "training file" });
