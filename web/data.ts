@@ -11,7 +11,7 @@ import { Network } from "../src/model/network.js";
 import type { ModelSpec } from "../src/model/spec.js";
 import { createOptimizer } from "../src/train/optimizers.js";
 import { LrSchedule } from "../src/train/schedules.js";
-import type { PreparedRun, TrainSettings } from "./training.js";
+import { specFor, type PreparedRun, type TrainSettings } from "./training.js";
 
 export interface NamedBytes {
   name: string;
@@ -100,7 +100,8 @@ export function prepareTableRun(backend: Backend, table: TableSet, s: TrainSetti
   const { train: trainRows } = splitTrainVal({ count: table.count } as Dataset, s.valSplit, s.seed);
   const meta = fitPreprocessing(table, trainRows.indices, { normalize: table.normalize, task: table.task });
   const data = applyPreprocessing(meta, table);
-  const spec: ModelSpec = { inputSize: table.inputSize, hidden: s.hidden, outputSize: outputCount(meta), activation: s.activation };
+  // a layer stack only on image rows (square pixels); float features train the MLP of the hidden widths
+  const spec: ModelSpec = { ...specFor({ ...s, layers: meta.inputKind === "u8" ? s.layers : undefined }, table.inputSize), outputSize: outputCount(meta) };
   if (meta.inputKind === "f32") spec.inputKind = "f32";
   if (meta.task === "regression") spec.task = "regression";
   const { train, val } = splitTrainVal(data, s.valSplit, s.seed);
@@ -108,6 +109,6 @@ export function prepareTableRun(backend: Backend, table: TableSet, s: TrainSetti
   const optimizer = createOptimizer({ name: s.optimizer, momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const net = new Network(spec, backend, batchSize, optimizer.stateSlots);
   net.init(s.seed, "he");
-  const schedule = new LrSchedule({ name: "cosine", lr: s.lr, epochs: s.epochs, warmupEpochs: 0, gamma: 0.1, stepSize: 5, minLr: 0, patience: 2 });
+  const schedule = new LrSchedule({ name: "cosine", lr: s.lr, epochs: s.epochs, warmupEpochs: s.warmup ?? 0, gamma: 0.1, stepSize: 5, minLr: 0, patience: 2 });
   return { spec, net, train, val, meta, options: { epochs: s.epochs, batchSize, schedule, seed: s.seed, optimizer } };
 }

@@ -1,5 +1,6 @@
 // The training worker: holds the data set, trains with the same code as the CLI (src/train/trainer.ts
-// on the wasm kernels), and streams progress, weights and per-epoch stats to the page, which stays
+// on the wasm kernels; an MLP or any layer stack, batch-norm running statistics travelling with the
+// weights), and streams progress, weights and per-epoch stats to the page, which stays
 // responsive. fit() yields to the event loop every ~100 ms, so a "stop" message gets through.
 import { WasmBackend } from "../src/backend/wasm.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
@@ -40,7 +41,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
       if (!data) throw new Error("no data loaded: pick MNIST files or a Kaggle CSV first");
       if (data.table) throw new Error("Test on a table is not in the page yet: the training run reports its validation figures (simdnet evaluate scores a saved table model)");
       const set = (data.test ?? data.train)!;
-      const r = evaluate(msg.spec, msg.params, set);
+      const r = evaluate(msg.spec, msg.params, msg.state, set);
       post({ type: "evaluated", ...r, set: data.test ? "test set" : "training file" });
     }
   } catch (err) {
@@ -48,10 +49,11 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
   }
 };
 
-function evaluate(spec: Network["spec"], params: Float32Array, set: Dataset) {
+function evaluate(spec: Network["spec"], params: Float32Array, state: Float32Array, set: Dataset) {
   if (spec.inputSize !== set.inputSize) throw new Error(`the model takes ${spec.inputSize} pixels but the data has ${set.inputSize}`);
   const net = new Network(spec, new WasmBackend(), 256);
   net.setParams(params);
+  net.setState(state);
   return net.evaluate(allOf(set));
 }
 
@@ -67,8 +69,10 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     let step = 0, winLoss = 0, winCorrect = 0, winSamples = 0, lastParams = performance.now();
     let doneBefore = 0, correctBefore = 0; // cumulative within the epoch, up to the previous batch
     const sendParams = () => {
+      if (prepare !== prepareRun) return; // a table model: the pad cannot use it, it arrives with "done"
       const params = net.getParams();
-      post({ type: "params", spec, params }, [params.buffer]);
+      const state = net.getState();
+      post({ type: "params", spec, params, state }, [params.buffer, state.buffer]);
       lastParams = performance.now();
     };
     const result = await fit(net, run.train, run.val, {
@@ -96,7 +100,8 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     });
     const test = testData ? net.evaluate(allOf(testData)) : null;
     const params = net.getParams();
-    post({ type: "done", spec, params, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test, meta: (run as { meta?: DataMeta }).meta }, [params.buffer]);
+    const state = net.getState();
+    post({ type: "done", spec, params, state, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test, meta: (run as { meta?: DataMeta }).meta }, [params.buffer, state.buffer]);
   } finally {
     training = false;
   }
