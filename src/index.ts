@@ -2,13 +2,15 @@
 // File and folder helpers for Node live in "simdnet/node".
 export { Model, type CreateOptions, type ModelFitOptions } from "./model/model.js";
 export { Network, INIT_SCHEMES, type InitScheme, type EvalResult, type BatchResult } from "./model/network.js";
-export { type ModelSpec, type Activation, HIDDEN_ACTIVATIONS, layerSizes, parseHidden } from "./model/spec.js";
+export { type ModelSpec, type Activation, type Task, type InputKind, HIDDEN_ACTIVATIONS, layerSizes, parseHidden } from "./model/spec.js";
 export { paramCount } from "./model/arena.js";
 export { encodeModel, decodeModel, crc32, MODEL_FORMAT_VERSION, type ModelFile, type ModelHeader } from "./model/format.js";
 export { argmaxRows, confusionMatrix, perClassMetrics, type ClassMetrics } from "./model/metrics.js";
 export { WasmBackend, JsBackend, createBackend, type Backend, type BackendName } from "./backend/index.js";
 export { parseIdx, idxToDataset, encodeIdx, type IdxArray } from "./data/idx.js";
 export { parseDigitsCsv, DigitsCsvParser, encodeDigitsCsv, type CsvOptions } from "./data/csv.js";
+export { parseTable, toTableSet, isTableSet, fitPreprocessing, applyPreprocessing, transformFeatures, untransformTargets, TableParser, CsvRecords, type Table, type TableSet, type TableOptions, type TableSetOptions, type DataMeta, type NormalizeKind, type MissingPolicy } from "./data/table.js";
+export { regressionMetrics, type RegressionMetrics, type TargetMetrics } from "./data/regression-metrics.js";
 export { allOf, splitTrainVal, type Dataset, type Subset } from "./data/dataset.js";
 export { AUGMENT_KINDS, DEFAULT_AUGMENT, type AugmentKind, type AugmentOptions } from "./data/augment.js";
 export { SimdnetError, type ErrorPlace } from "./errors.js";

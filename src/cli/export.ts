@@ -3,7 +3,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { SimdnetError } from "../errors.js";
 import { writeFileAtomic } from "../fsutil.js";
-import { TFJS_WEIGHTS_FILE, toTfjsLayers } from "../export/tfjs.js";
+import { TFJS_WEIGHTS_FILE, toTfjsLayers, type TfjsModelJson } from "../export/tfjs.js";
+import { foldTableMeta } from "../export/fold.js";
+import type { DataMeta } from "../data/table.js";
 import { readModelFile } from "./model-data.js";
 import { parseCommand, type OptionRow } from "./options.js";
 
@@ -26,8 +28,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const out = values.out as string | undefined;
   if (!out) throw new SimdnetError("missing --out DIR");
   const modelPath = values.model as string | undefined;
-  const { spec, params, state } = readModelFile(modelPath);
-  const { modelJson, weights } = toTfjsLayers(spec, params, state);
+  const { spec, params, state, meta } = readModelFile(modelPath);
+  // a table model: its scaling and target units folded into the weights (src/export/fold.ts); class names in the metadata
+  const { modelJson, weights } = toTfjsLayers(spec, meta ? foldTableMeta(spec, params, meta) : params, state);
+  if (meta) (modelJson as TfjsModelJson & { userDefinedMetadata?: unknown }).userDefinedMetadata = tableMetadata(meta);
   try {
     mkdirSync(out, { recursive: true });
   } catch (e) {
@@ -36,6 +40,13 @@ export async function exportCommand(argv: string[]): Promise<number> {
   // weights first: a model.json never points at missing weights
   writeFileAtomic(join(out, TFJS_WEIGHTS_FILE), weights);
   writeFileAtomic(join(out, "model.json"), JSON.stringify(modelJson, null, 1) + "\n");
-  console.log(`simdnet: TensorFlow.js model written to ${join(out, "model.json")} and ${TFJS_WEIGHTS_FILE} (input: pixels / 255)`);
+  const input = !meta ? "pixels / 255" : meta.inputKind === "f32" ? `raw values of ${meta.features.length} features (${meta.features.slice(0, 4).join(", ")}${meta.features.length > 4 ? ", …" : ""}); scaling included` : `pixels / ${meta.pixelMax ?? 255}`;
+  const output = meta?.task === "regression" ? `; output: ${meta.targets!.names.join(", ")} in their own units` : meta?.classNames ? `; output: probabilities of ${meta.classNames.length} classes (names in userDefinedMetadata)` : "";
+  console.log(`simdnet: TensorFlow.js model written to ${join(out, "model.json")} and ${TFJS_WEIGHTS_FILE} (input: ${input}${output})`);
   return 0;
+}
+
+/** What a TF.js user needs to read a table model's outputs (model.json userDefinedMetadata). */
+export function tableMetadata(meta: DataMeta): Record<string, unknown> {
+  return { simdnet: { task: meta.task, features: meta.features, ...(meta.classNames ? { classNames: meta.classNames } : {}), ...(meta.targets ? { targets: meta.targets.names } : {}), ...(meta.pixelMax ? { pixelMax: meta.pixelMax } : {}) } };
 }
