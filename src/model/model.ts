@@ -115,7 +115,7 @@ export class Model {
     return this.params.slice();
   }
 
-  /** A copy of the non-trainable state (per batch-norm layer: running mean, then running variance). */
+  /** A copy of the non-trainable state (batch-norm running means and variances, layer by layer). */
   getState(): Float32Array {
     return this.state.slice();
   }
