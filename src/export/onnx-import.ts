@@ -208,7 +208,7 @@ function convert(m: OnnxModel, file?: string): OnnxImported {
 
     if (!n.inputs.includes(cur)) throw refuse(`${where(n)} is not on the chain (it does not read "${cur}"); simdnet imports a chain of layers, without branches`, "node");
     const others = readers(cur).filter((r) => r !== k && nodes[r].opType !== "Shape");
-    if (others.length && !ELEMENTWISE.has(op))
+    if (others.length && (!ELEMENTWISE.has(op) || others.some((r) => !ELEMENTWISE.has(nodes[r].opType))))
       throw refuse(`the graph branches at "${cur}" (read by ${[k, ...others].map((r) => where(nodes[r])).join(", ")}); simdnet imports a chain without branches or residual connections`, "node");
     if (data !== cur && !ELEMENTWISE.has(op)) throw refuse(`${where(n)}: the chain's tensor "${cur}" must be its first input`, "node");
 
@@ -663,6 +663,6 @@ function matchActivation(
 /** Reads an ONNX model (bytes) as a simdnet Model, ready to predict, evaluate, fine-tune (fit) or save. */
 export function fromOnnx(bytes: Uint8Array, options: { backend?: BackendName; file?: string } = {}): Model {
   const r = importOnnx(bytes, options.file);
-  const extra = { createdAt: new Date().toISOString(), training: { importedFrom: "onnx", producer: r.producer || null, opset: r.opset, output: r.output } };
+  const extra = { createdAt: new Date().toISOString(), imported: { format: "onnx", producer: r.producer || null, opset: r.opset, output: r.output, notes: r.notes } };
   return Model.fromBytes(encodeModel(r.spec, r.params, extra, r.state), options);
 }
