@@ -1,6 +1,9 @@
-// Property-based tests (fast-check) of the ONNX reader: random bytes, every truncation of a real
-// export, and mutated exports either import as a valid model or are refused with a SimdnetError —
-// never another exception, never garbage. Bounded runs: a few seconds.
+// Property-based tests (fast-check) of the ONNX reader: random bytes, random protobuf messages, every
+// truncation of a real export, and mutated exports (simdnet's and PyTorch's) either import as a valid
+// model or are refused with a SimdnetError — never another exception, never garbage. Bounded runs: a
+// few seconds (ONNX_FUZZ_RUNS=N for more).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SimdnetError } from "../src/errors.js";
@@ -11,7 +14,7 @@ import { computeLayout } from "../src/model/arena.js";
 import { Model } from "../src/model/model.js";
 import { Writer } from "../src/export/protobuf.js";
 
-const RUNS = 300;
+const RUNS = Number(process.env.ONNX_FUZZ_RUNS ?? 300);
 
 function outcome<T>(f: () => T): { ok: T } | { error: string } {
   try {
@@ -38,7 +41,8 @@ function checkImport(bytes: Uint8Array): { ok: boolean; error?: string } {
 
 const mlp = Model.create({ inputSize: 12, hidden: [5], classes: 3, activation: "gelu", seed: 2, backend: "js" });
 const cnn = Model.create({ input: [6, 6, 2], layers: [{ type: "conv2d", filters: 3, kernelSize: 3, padding: "same" }, { type: "batchNormalization", activation: "relu" }, { type: "maxPooling2d", poolSize: 2 }, { type: "flatten" }], classes: 3, seed: 3, backend: "js" });
-const EXPORTS = [toOnnx(mlp), toOnnx(cnn)];
+// two simdnet exports and a PyTorch one (Constant, Reshape, BatchNormalization with eps 1e-3, GlobalAveragePool)
+const EXPORTS = [toOnnx(mlp), toOnnx(cnn), new Uint8Array(readFileSync(join(import.meta.dirname, "fixtures/onnx/torch-gap.onnx")))];
 
 describe("ONNX reader fuzz", () => {
   it("refuses random bytes with a SimdnetError", () => {
@@ -81,7 +85,7 @@ describe("ONNX reader fuzz", () => {
   it("mutated exports import as valid models or are refused (byte flips, insertions, deletions)", () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(0, 1),
+        fc.constantFrom(0, 1, 2),
         fc.array(fc.record({ at: fc.nat(), kind: fc.constantFrom("set", "insert", "delete"), byte: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }),
         (which, edits) => {
           let b = Array.from(EXPORTS[which]);

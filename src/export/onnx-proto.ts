@@ -224,7 +224,7 @@ function readTensor(r: Reader): OnnxTensor {
   }
   if (n > MAX_ELEMENTS) throw r.fail(`tensor "${t.name}" has ${n} elements (more than simdnet can hold)`);
   const fromRaw = (size: number) => {
-    if (raw!.length !== n * size) throw new SimdnetError(`not a valid ONNX file: tensor "${t.name}" of shape [${t.dims.join(", ")}] has ${raw!.length} bytes of raw data, expected ${n * size}`, { byteOffset: rawAt, field: "raw_data" });
+    if (raw!.length !== n * size) throw r.failAt(`tensor "${t.name}" of shape [${t.dims.join(", ")}] has ${raw!.length} bytes of raw data, expected ${n * size}`, rawAt, "raw_data");
     return new DataView(raw!.buffer, raw!.byteOffset, raw!.byteLength);
   };
   switch (t.dataType) {

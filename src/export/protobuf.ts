@@ -118,6 +118,11 @@ export class Reader {
     return new SimdnetError(`not a valid ONNX file: ${message}`, { file: this.file, field: this.what, byteOffset: this.base + offset });
   }
 
+  /** A refusal at an absolute byte offset of the file. */
+  failAt(message: string, absoluteOffset: number, field = this.what): SimdnetError {
+    return new SimdnetError(`not a valid ONNX file: ${message}`, { file: this.file, field, byteOffset: absoluteOffset });
+  }
+
   done(): boolean {
     return this.pos >= this.bytes.length;
   }
