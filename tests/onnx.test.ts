@@ -114,20 +114,20 @@ const KINDS: [string, CreateOptions, number][] = [
       input: [28, 28, 1],
       layers: [conv(6, 3, { padding: "same" }), { type: "batchNormalization", activation: "relu" }, { type: "maxPooling2d", poolSize: 2 }, conv(8, 3, { activation: "gelu" }), { type: "averagePooling2d", poolSize: 2 }, { type: "flatten" }, { type: "dropout", rate: 0.2 }, { type: "dense", units: 24, activation: "leaky-relu" }, { type: "batchNormalization", activation: "tanh" }],
     },
-    0.05,
+    0.01,
   ],
-  ["cnn: strided same conv, implicit flatten", { input: [28, 28, 1], layers: [conv(8, 5, { strides: 2, padding: "same", activation: "relu" }), { type: "maxPooling2d", poolSize: 3, strides: 2 }, { type: "dense", units: 16, activation: "sigmoid" }] }, 0.05],
-  ["cnn: global average pooling", { input: [28, 28, 1], layers: [conv(8, 3, { activation: "relu" }), conv(12, 3, { strides: 2, activation: "relu" }), { type: "batchNormalization" }, { type: "globalAveragePooling2d" }, { type: "dense", units: 16, activation: "relu" }] }, 0.05],
+  ["cnn: strided same conv, implicit flatten", { input: [28, 28, 1], layers: [conv(8, 5, { strides: 2, padding: "same", activation: "relu" }), { type: "maxPooling2d", poolSize: 3, strides: 2 }, { type: "dense", units: 16, activation: "sigmoid" }] }, 0.01],
+  ["cnn: global average pooling", { input: [28, 28, 1], layers: [conv(8, 3, { activation: "relu" }), conv(12, 3, { strides: 2, activation: "relu" }), { type: "batchNormalization", activation: "relu" }, { type: "globalAveragePooling2d" }, { type: "dense", units: 16, activation: "relu" }] }, 0.01],
 ];
 
 describe("ONNX export: every model kind in ONNX Runtime", () => {
   it.each(KINDS)(`%s: ONNX Runtime predicts what simdnet predicts on ${N_TEST} test images; export → import is bit for bit`, async (_name, options, lr) => {
     const backend = options.layers ? cnnBackend : "wasm";
     const model = Model.create({ ...options, seed: 7, backend });
-    await model.fit(options.layers ? head(train, 2000) : train, { epochs: 1, batchSize: 32, lr, optimizer: options.layers ? "adam" : "sgd", schedule: "constant" });
+    await model.fit(train, { epochs: options.layers ? 2 : 1, batchSize: 32, lr, optimizer: options.layers ? "adam" : "sgd", schedule: "constant" });
     const ours = model.predict(test.images, test.count);
     const acc = model.evaluate(test).accuracy;
-    expect(acc, "a trained model, not noise").toBeGreaterThan(haveMnist ? (options.layers ? 0.3 : 0.5) : 0.2);
+    expect(acc, "a trained model, not noise").toBeGreaterThan(haveMnist ? 0.5 : 0.2);
 
     const bytes = toOnnx(model);
     const dims = options.layers ? [test.count, 28, 28, 1] : [test.count, 784];
