@@ -335,6 +335,28 @@ describe("ONNX import: hand-built graphs in PyTorch's layout", () => {
     expect(compare(ours, Float32Array.from(logp, Math.exp)).maxDiff).toBeLessThan(1e-5);
   });
 
+  it("the Keras / tf2onnx layout: NHWC input, Transpose, Conv auto_pad SAME_UPPER, Transpose back, Shape/Slice/Concat/Reshape, MatMul + Add", async () => {
+    const g = new GraphBuilder();
+    let x = g.op("Transpose", ["x"], [ints("perm", [0, 3, 1, 2])]);
+    x = g.op("Conv", [x, g.init([4, 1, 3, 3], g.rand(36, 0.5)), g.init([4], g.rand(4, 0.1))], [ints("kernel_shape", [3, 3]), ints("strides", [2, 2]), str("auto_pad", "SAME_UPPER")]);
+    x = g.op("Relu", [x]);
+    x = g.op("Transpose", [x], [ints("perm", [0, 2, 3, 1])]);
+    const shape = g.op("Shape", [x]);
+    const batch = g.op("Slice", [shape, g.init([1], [0], DT_INT64), g.init([1], [1], DT_INT64)]);
+    const target = g.op("Concat", [batch, g.init([1], [-1], DT_INT64)], [int("axis", 0)]);
+    x = g.op("Reshape", [x, target]);
+    x = g.op("MatMul", [x, g.init([14 * 14 * 4, 10], g.rand(784 * 10, 0.1))]);
+    x = g.op("Add", [x, g.init([10], g.rand(10, 0.1))]);
+    g.op("Softmax", [x], [int("axis", -1)]);
+    const bytes = g.model(["unk__1", 28, 28, 1], 13);
+    const r = importOnnx(bytes);
+    expect(r.spec.layers).toEqual([{ type: "conv2d", filters: 4, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }, { type: "flatten" }]);
+    const model = fromOnnx(bytes, { backend: cnnBackend });
+    const c = compare(model.predict(test.images.subarray(0, 200 * 784), 200), await runOrt(bytes, floatTest.subarray(0, 200 * 784), [200, 28, 28, 1]));
+    expect(c.maxDiff).toBeLessThan(1e-5);
+    expect(c.sameArgmax).toBe(200);
+  });
+
   it("GELU as the opset-20 operator (approximate=tanh) imports; approximate=none is refused naming the attribute", async () => {
     const build = (approximate: string) => {
       const g = new GraphBuilder();

@@ -32,8 +32,8 @@ export interface OnnxImported {
 
 /** Elementwise operators an activation can be built from (one node, or a subgraph like GELU's). */
 const ELEMENTWISE = new Set(["Relu", "LeakyRelu", "Tanh", "Sigmoid", "Gelu", "Mul", "Add", "Sub", "Div", "Pow", "Neg", "Erf", "Sqrt", "Exp"]);
-/** Shape arithmetic PyTorch writes for x.view(x.size(0), -1): folded to constants. */
-const SHAPE_OPS = new Set(["Shape", "Gather", "Unsqueeze", "Squeeze", "Concat", "Cast"]);
+/** Shape arithmetic PyTorch writes for x.view(x.size(0), -1) (and tf2onnx for Keras' Flatten): folded to constants. */
+const SHAPE_OPS = new Set(["Shape", "Gather", "Slice", "Unsqueeze", "Squeeze", "Concat", "Cast"]);
 const SUPPORTED =
   "Gemm, MatMul (+ Add), Conv, MaxPool, AveragePool, GlobalAveragePool, BatchNormalization, Relu, LeakyRelu (alpha 0.01), Tanh, Sigmoid, GELU (tanh form), Flatten, Reshape to [N, -1], Transpose (NHWC ↔ NCHW), Dropout, Identity, Pad of zero, Softmax / LogSoftmax at the end";
 
@@ -196,6 +196,19 @@ function convert(m: OnnxModel, file?: string): OnnxImported {
         if (!src || !idx || attrInt(n, "axis", 0) !== 0 || !idx.every((i) => typeof i === "number")) throw refuse(`${where(n)} is not shape arithmetic simdnet can fold`, "node");
         v = (idx as number[]).map((i) => src[i < 0 ? i + src.length : i]);
         if (v.some((x) => x === undefined)) throw refuse(`${where(n)}: index out of range`, "node");
+      } else if (op === "Slice") {
+        // 1-D slices of a shape (tf2onnx's Flatten): starts/ends as inputs (opset 10+) or attributes
+        const src = vals(data);
+        const one = (i: number, a: string) => (n.inputs[i] ? vals(n.inputs[i]) : attrInts(n, a));
+        const starts = one(1, "starts");
+        const ends = one(2, "ends");
+        const axes = one(3, "axes");
+        const steps = one(4, "steps");
+        const plain = (v: Dim[] | undefined) => v === undefined || (v.length === 1 && typeof v[0] === "number");
+        if (!src || !starts || !ends || !plain(starts) || !plain(ends) || !plain(axes) || !plain(steps) || (axes && axes[0] !== 0) || (steps && steps[0] !== 1))
+          throw refuse(`${where(n)} is not shape arithmetic simdnet can fold`, "node");
+        const clamp = (x: number) => Math.max(0, Math.min(src.length, x < 0 ? x + src.length : x));
+        v = src.slice(clamp(starts[0] as number), clamp(ends[0] as number));
       } else if (op === "Concat") {
         const parts = n.inputs.map(vals);
         if (parts.some((p) => !p)) throw refuse(`${where(n)} is not shape arithmetic simdnet can fold (it joins tensors, not shapes)`, "node");
