@@ -20,3 +20,6 @@ export { LrSchedule, constantSchedule, SCHEDULE_NAMES, type ScheduleConfig, type
 export { gradCheck, type GradCheckOptions, type GradCheckResult } from "./train/gradcheck.js";
 export { toTfjsLayers, TFJS_WEIGHTS_FILE, type TfjsModelJson, type TfjsWeightSpec } from "./export/tfjs.js";
 export { renderReport, scoreSubset, confidentMistakes, type ReportInput, type ScoredSet, type Mistake } from "./report/report.js";
+export { toOnnx, toOnnxModel, ONNX_OPSET, ONNX_IR_VERSION, ONNX_INPUT, ONNX_PROBABILITIES, ONNX_LOGITS, type OnnxExportOptions, type OnnxSource } from "./export/onnx.js";
+export { fromOnnx, importOnnx, ONNX_IMPORT_OPSETS, type OnnxImported } from "./export/onnx-import.js";
+export { encodeOnnx, decodeOnnx, type OnnxModel, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxAttribute, type OnnxValueInfo } from "./export/onnx-proto.js";

@@ -8,6 +8,8 @@ import { Network, INIT_SCHEMES, type InitScheme } from "../model/network.js";
 import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
 import { LAYERS_GRAMMAR, parseLayers } from "../layers/parse.js";
 import { checkArenaFits, computeLayout, describeStack } from "../model/arena.js";
+import { fullStack, inputShapeOf } from "../layers/index.js";
+import { readModelFile } from "./model-data.js";
 import { encodeModel } from "../model/format.js";
 import { writeFileAtomic } from "../fsutil.js";
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from "../train/optimizers.js";
@@ -71,6 +73,7 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "json", type: "boolean", help: "print one JSON object per line; the last is the summary" },
   { name: "checkpoint-dir", type: "string", value: "DIR", help: "write DIR/checkpoint.simdckpt after every epoch (atomically; the previous one kept as checkpoint.prev.simdckpt)" },
   { name: "resume", type: "string", value: "FILE", help: "continue the run saved in a checkpoint (its training options are used)" },
+  { name: "init-from", type: "string", value: "FILE", help: "start from a model's weights and batch-norm statistics (a .simdnet file, e.g. from simdnet import) instead of random ones: fine-tuning; the architecture is the model's" },
   { name: "on-divergence", type: "string", value: "stop|warn", default: "stop", help: "when the loss goes NaN or explodes or accuracy stays at chance: stop with a diagnosis, or warn and go on" },
   { name: "report", type: "string", value: "FILE", help: "write an HTML report: learning curves, confusion matrix, worst mistakes, config, throughput" },
   // ---- any labelled CSV (src/cli/data-options.ts) ----
@@ -120,6 +123,8 @@ export interface TrainConfig {
   out: string;
   json: boolean;
   initScale: number;
+  /** --init-from FILE: the model whose weights and state replace the initial ones (fine-tuning). */
+  initFrom?: string;
   onDivergence: "stop" | "warn";
   checkpointDir?: string;
   /** --report FILE: the HTML training report. */
@@ -221,6 +226,10 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
     cfg.table = resolveTableConfig(values, cfg.valSplit, cfg.seed, () => {});
     if (cfg.report) throw new SimdnetError("the HTML report is for image data; it is not made for tables yet", { field: "--report" });
   }
+  if (typeof values["init-from"] === "string") {
+    cfg.initFrom = values["init-from"];
+    cfg.spec = initFromSpec(cfg.initFrom, cfg.spec, values, preset);
+  }
   // an impossible or oversized network is refused before any data is read
   const batchForCheck = cfg.batch === "full" ? 1 : cfg.batch;
   checkArenaFits(computeLayout(cfg.spec, batchForCheck, createOptimizer(cfg.optimizer).stateSlots, cfg.dropout));
@@ -235,6 +244,22 @@ function modelSpec(values: Record<string, unknown>, get: (name: string) => strin
   const layersText = typeof values.hidden === "string" ? undefined : typeof values.layers === "string" ? values.layers : presetLayers;
   if (layersText === undefined) return { inputSize: 784, hidden: parseHidden(get("hidden")), outputSize: 10, activation };
   return { inputSize: 784, inputShape: [28, 28, 1], hidden: [], layers: parseLayers(layersText), outputSize: 10, activation };
+}
+
+/**
+ * --init-from: the architecture is the model file's. Given --layers, --hidden, --activation or a
+ * preset as well, they must describe the same stack, else the run is refused naming both.
+ */
+function initFromSpec(path: string, fromOptions: ModelSpec, values: Record<string, unknown>, preset: string | undefined): ModelSpec {
+  const { spec } = readModelFile(path);
+  const given = ["layers", "hidden", "activation"].filter((o) => typeof values[o] === "string");
+  if (preset) given.push("preset");
+  const stack = (m: ModelSpec) => JSON.stringify({ input: inputShapeOf(m), layers: fullStack(m) });
+  if (given.length && stack(fromOptions) !== stack(spec)) {
+    const text = (m: ModelSpec) => describeStack(computeLayout(m, 1));
+    throw new SimdnetError(`--init-from ${path} is a ${text(spec)} model; ${given.map((o) => "--" + o).join(", ")} give${given.length === 1 ? "s" : ""} ${text(fromOptions)}: leave ${given.length === 1 ? "it" : "them"} out to train the model's own architecture`, { field: "--init-from" });
+  }
+  return spec;
 }
 
 function onDivergence(v: string): "stop" | "warn" {
@@ -317,6 +342,11 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   const net = new Network(cfg.spec, backend, batchSize, optimizer.stateSlots, cfg.dropout);
   net.init(cfg.seed, cfg.init);
   if (cfg.initScale !== 1) backend.scale(net.layout.params, net.paramCount, cfg.initScale);
+  if (cfg.initFrom && !cfg.resume) {
+    const start = readModelFile(cfg.initFrom);
+    net.setParams(start.params);
+    net.setState(start.state);
+  }
   const schedule = new LrSchedule({ ...cfg.schedule, lr: cfg.lr, epochs: cfg.epochs });
   const fingerprint = dataFingerprint(data.train.labels, train.indices);
   const resume = cfg.resume;
