@@ -11,10 +11,14 @@
 //   backward data    dcols(M, KKC) = dz(M, F) · wᵀ(F, KKC), scattered back onto dx (col2im)
 // The column matrix is never materialised: the forward packs 4 im2col rows straight into the
 // transposed panel gemm_panel4 consumes; the filter gradient packs 4 im2col columns over a chunk
-// of rows into a panel for gemm_panel4_acc; the data gradient keeps 4 rows of dcols at a time.
-// Pointers are byte addresses into the arena; sizes are elements. Scratch layouts are below and
-// convScratchSlots in src/model/arena.ts mirrors them (it takes the max of the three).
-import { madd, gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, pack_a4, transpose, transpose4_store, colsum_acc, colsum_acc_ld } from "./gemm";
+// of rows into a panel for gemm_panel4_acc (or gathers them inside the loop, gemm_gather4_acc);
+// the data gradient keeps 4 rows of dcols at a time. First layers (C < 4, K·K·C tiny: packing
+// would cost as much as the multiply-adds) copy each image with its padding made explicit and
+// read taps straight from it: forward_c1 (C = 1, stride 1) and filter_small_c.
+// Pointers are byte addresses into the arena; sizes are elements. Nothing is static: everything
+// lives in the caller's scratch, whose layouts are given below; convScratchSlots in
+// src/layers/scratch.ts mirrors them (the max over the kernels).
+import { madd, gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, gemm_gather1_acc, pack_a4, transpose, transpose4_store, colsum_acc, colsum_acc_ld } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -225,6 +229,19 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
           if (nf > 3) a3 = v128.load32_splat(b + <usize>f0 * 4, 12);
           let e0 = a0, e1 = a1, e2 = a2, e3 = a3;
           let wp = w + <usize>f0 * 4; // w[k, f0..f0+3]; filters ≥ F read the next row: never stored
+          if (np <= 4) {
+            // a row's last 1..4 pixels: half the tile
+            for (let tp = taps; tp < tend; tp += 4) {
+              const x0 = v128.load(win + <usize>load<i32>(tp));
+              a0 = madd(v128.load32_splat(wp), x0, a0);
+              a1 = madd(v128.load32_splat(wp, 4), x0, a1);
+              a2 = madd(v128.load32_splat(wp, 8), x0, a2);
+              a3 = madd(v128.load32_splat(wp, 12), x0, a3);
+              wp += wstride;
+            }
+            store_pixels4(zrow + <usize>ox0 * ldz + <usize>f0 * 4, ldz, a0, a1, a2, a3, np, nf);
+            continue;
+          }
           for (let tp = taps; tp < tend; tp += 4) {
             const src = win + <usize>load<i32>(tp);
             const x0 = v128.load(src), x1 = v128.load(src, 16);
@@ -278,7 +295,8 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
 // chunk, and the dz chunk is re-read from cache per group); db += the chunk's column sums.
 // C ≥ 4, scratch (slots): offsets K·K·R (u32: address of the input pixel, or of the zero row, per
 // (ky, kx) and chunk row) | panel 4·R | zero row C4. Packing a group is one load per row (C % 4
-// == 0) or four.
+// == 0) or four; with F ≤ 16 (one or two column blocks, too few to amortise a panel) and C % 4 == 0
+// gemm_gather4_acc reads the 4 channels through the offsets inside its loop instead.
 // C < 4 (first layers): see filter_small_c.
 export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
   conv_backward_filter_part(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 0, K * K * C, 0, F, 0, F);
@@ -404,7 +422,8 @@ export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x:
 // packed panel would cost as much as its multiply-adds). Image by image: copy it (times scale)
 // into a buffer with the padding made explicit, so every window lies inside; list the window
 // address of each output pixel; then for each group of 4 taps gemm_gather4_acc reads the four
-// values of a row straight from the image. Accumulates dw and db like conv_backward_filter.
+// values of a row straight from the image (a lone last tap: gemm_gather1_acc). Accumulates dw and
+// db like conv_backward_filter.
 // Scratch (slots): padded image Hp·Wp·C + 4 (Hp = (OH−1)·S + K, Wp likewise) | windows R (u32) | taps KKC.
 @inline function filter_small_c<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
   const OHW = OH * OW;
@@ -435,6 +454,10 @@ export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x:
       for (let k0 = kb; k0 < ke && nf > 0; k0 += 4) {
         const nk = min(4, KKC - k0);
         const tk = taps + <usize>k0 * 4;
+        if (nk == 1) {
+          gemm_gather1_acc(dw + <usize>k0 * ldz + fo, wins, <usize>load<i32>(tk), dzc + fo, F, rows, nf); // fb, fe: multiples of its 32-column tiles
+          continue;
+        }
         // lanes past nk repeat tap k0: computed, never stored
         const t0 = <usize>load<i32>(tk);
         const t1 = nk > 1 ? <usize>load<i32>(tk, 4) : t0;

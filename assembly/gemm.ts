@@ -706,3 +706,52 @@ export function gemm_gather4_acc(c: usize, ldc: i32, tab: usize, t0: usize, t1: 
     if (rows > 3) acc_row8(cp + ldc4 * 3, c30, c31, ncols);
   }
 }
+
+// C(1, N) += Σ_i A[tab_i + t0] · Bm[i, :]: the one-row case of gemm_gather4_acc (the last tap of
+// a layer whose K·K·C is 1 mod 4), which would otherwise pay for four rows. Up to 32 columns per
+// pass (8 accumulators); narrower passes for the last 16 or 8 columns. Tails store valid lanes only.
+export function gemm_gather1_acc(c: usize, tab: usize, t0: usize, bm: usize, ldb: i32, K: i32, N: i32): void {
+  const ldb4 = <usize>ldb * 4;
+  const end = tab + <usize>K * 4;
+  for (let j = 0; j < N; j += 32) {
+    const ncols = min(32, N - j);
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    let bk = bm + <usize>j * 4;
+    if (ncols > 16) {
+      for (let tp = tab; tp < end; tp += 4) {
+        const a = v128.load32_splat(<usize>load<u32>(tp) + t0);
+        s0 = madd(a, v128.load(bk), s0); s1 = madd(a, v128.load(bk, 16), s1);
+        s2 = madd(a, v128.load(bk, 32), s2); s3 = madd(a, v128.load(bk, 48), s3);
+        s4 = madd(a, v128.load(bk, 64), s4); s5 = madd(a, v128.load(bk, 80), s5);
+        s6 = madd(a, v128.load(bk, 96), s6); s7 = madd(a, v128.load(bk, 112), s7);
+        bk += ldb4;
+      }
+    } else {
+      // ≤ 16 columns: two rows per trip into two sets of accumulators (more adds in flight)
+      let tp = tab;
+      for (; tp + 4 < end; tp += 8) {
+        const a = v128.load32_splat(<usize>load<u32>(tp) + t0);
+        const e = v128.load32_splat(<usize>load<u32>(tp, 4) + t0);
+        const bn = bk + ldb4;
+        s0 = madd(a, v128.load(bk), s0); s1 = madd(a, v128.load(bk, 16), s1);
+        s4 = madd(e, v128.load(bn), s4); s5 = madd(e, v128.load(bn, 16), s5);
+        if (ncols > 8) {
+          s2 = madd(a, v128.load(bk, 32), s2); s3 = madd(a, v128.load(bk, 48), s3);
+          s6 = madd(e, v128.load(bn, 32), s6); s7 = madd(e, v128.load(bn, 48), s7);
+        }
+        bk += ldb4 * 2;
+      }
+      if (tp < end) {
+        const a = v128.load32_splat(<usize>load<u32>(tp) + t0);
+        s0 = madd(a, v128.load(bk), s0); s1 = madd(a, v128.load(bk, 16), s1);
+        s2 = madd(a, v128.load(bk, 32), s2); s3 = madd(a, v128.load(bk, 48), s3);
+      }
+      s0 = f32x4.add(s0, s4); s1 = f32x4.add(s1, s5); s2 = f32x4.add(s2, s6); s3 = f32x4.add(s3, s7);
+    }
+    const cp = c + <usize>j * 4;
+    acc_row8(cp, s0, s1, ncols);
+    if (ncols > 8) acc_row8(cp + 32, s2, s3, ncols - 8);
+    if (ncols > 16) acc_row8(cp + 64, s4, s5, ncols - 16);
+    if (ncols > 24) acc_row8(cp + 96, s6, s7, ncols - 24);
+  }
+}

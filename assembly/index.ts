@@ -24,3 +24,4 @@ export {
 export { dense_dw_rows, dense_dw_rows_u8, colsum_cols, dense_dx_cols, dense_u8_list_bytes } from "./parallel";
 export { conv_backward_filter_part, conv_backward_filter_u8_part } from "./conv";
 export { batch_norm_forward_part, batch_norm_backward_part } from "./norm";
+export { mse_loss, mse_loss_naive } from "./mse";

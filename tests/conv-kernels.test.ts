@@ -4,7 +4,8 @@
 // on odd shapes that exercise every tile and channel tail: H×W 5×7, 13×13, 28×28; C 1, 3, 4, 5, 8,
 // 17; F 1, 5, 8, 17, 64; K 1, 3, 4, 5, 7; stride 1, 2 (and 3); padding valid and TF 'same';
 // batch 1 and 3; every activation code in the fused epilogue and in actPrev'.
-// Also checked: backward-filter accumulates (twice → the gradient doubles), backward-data
+// Also checked: whole networks' gradients through the wasm kernels against finite differences;
+// backward-filter accumulates (twice → the gradient doubles), backward-data
 // overwrites dx (pre-filled with NaN), scratch contents are never trusted (pre-filled with NaN),
 // nothing is written past the scratch convScratchSlots reserves, and inputs stay untouched.
 import { describe, expect, it } from "vitest";
@@ -12,6 +13,9 @@ import { JsBackend, WasmBackend, NONE, type Backend } from "../src/backend/index
 import { convScratchSlots } from "../src/model/arena.js";
 import { Rng } from "../src/rng.js";
 import { actForward, actGrad } from "../src/backend/activations.js";
+import { gradCheck } from "../src/train/gradcheck.js";
+import type { LayerConfig } from "../src/layers/layer.js";
+import type { Activation, ModelSpec } from "../src/model/spec.js";
 
 const ACTS = [0, 1, 2, 3, 4, 5];
 
@@ -94,8 +98,19 @@ function inputs(c: Case, seed: number): Inputs {
   const nx = B * H * W * C;
   const xu8 = new Uint8Array(nx);
   for (let i = 0; i < nx; i++) xu8[i] = rng.next() < 0.7 ? 0 : rng.next() < 0.5 ? 255 : rng.int(256);
+  const x = f(nx, 1);
+  if (seed % 2) {
+    // digit-like: zero margins of random widths (and a blank second image), in both x and xu8,
+    // so the kernels' all-zero-block shortcuts run next to blocks that must not take them
+    const mT = rng.int(Math.ceil(H / 2)), mB = rng.int(Math.ceil(H / 3)), mL = rng.int(Math.ceil(W / 2)), mR = rng.int(Math.ceil(W / 3));
+    for (let n = 0; n < B; n++)
+      for (let y = 0; y < H; y++)
+        for (let xx = 0; xx < W; xx++)
+          if (n === 1 || y < mT || y >= H - mB || xx < mL || xx >= W - mR)
+            for (let ch = 0; ch < C; ch++) { const i = ((n * H + y) * W + xx) * C + ch; x[i] = 0; xu8[i] = 0; }
+  }
   return {
-    x: f(nx, 1), xu8, w: f(K * K * C * F, 1 / Math.sqrt(K * K * C)), b: f(F, 0.1),
+    x, xu8, w: f(K * K * C * F, 1 / Math.sqrt(K * K * C)), b: f(F, 0.1),
     dw0: f(K * K * C * F, 0.01), db0: f(F, 0.01), zPrev: f(nx, 1), dz: f(B * OH * OW * F, 0.1),
   };
 }
@@ -274,4 +289,23 @@ describe("conv kernels: fast wasm vs naive wasm vs JsBackend f64 vs an f64 refer
     const b = run(new WasmBackend(), c, inp);
     for (const key of Object.keys(a)) expect(Buffer.from(a[key].buffer).equals(Buffer.from(b[key].buffer)), key).toBe(true);
   });
+});
+
+// The kernels inside whole networks (src/layers/conv2d.ts calling them through the arena's
+// scratch): the fast wasm backend's float32 gradients against float64 finite differences.
+describe("conv kernels inside networks: wasm gradients vs finite differences", () => {
+  const cnn = (input: [number, number, number], layers: LayerConfig[], activation: Activation = "tanh"): ModelSpec =>
+    ({ inputSize: input[0] * input[1] * input[2], inputShape: input, hidden: [], layers, outputSize: 5, activation });
+  const specs: [string, ModelSpec][] = [
+    ["conv 3×3 valid, C=1 (uint8 first layer)", cnn([7, 5, 1], [{ type: "conv2d", filters: 3, kernelSize: 3 }])],
+    ["conv 4×4 same stride 2, C=3", cnn([9, 7, 3], [{ type: "conv2d", filters: 5, kernelSize: 4, strides: 2, padding: "same" }])],
+    ["conv 3×3 stride 2, then conv 3×3 (data gradient with stride)", cnn([11, 9, 2], [{ type: "conv2d", filters: 4, kernelSize: 3, strides: 2 }, { type: "conv2d", filters: 3, kernelSize: 3 }])],
+    ["relu conv same, gelu conv, dense", cnn([10, 9, 1], [{ type: "conv2d", filters: 8, kernelSize: 3, padding: "same", activation: "relu" }, { type: "conv2d", filters: 6, kernelSize: 3, activation: "gelu" }, { type: "dense", units: 7 }], "relu")],
+  ];
+  for (const [title, spec] of specs)
+    it(title, () => {
+      const r = gradCheck({ spec, batch: 3, seed: 5, maxParams: 400, backend: new WasmBackend() });
+      expect(r.checked).toBeGreaterThan(20);
+      expect(r.maxRelError).toBeLessThan(1e-4);
+    });
 });

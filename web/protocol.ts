@@ -2,13 +2,14 @@
 import type { EpochStats } from "../src/train/trainer.js";
 import type { ModelSpec } from "../src/model/spec.js";
 import type { TrainSettings } from "./training.js";
+import type { DataMeta } from "../src/data/table.js";
 
 export type ToWorker =
   | { type: "load-data"; files: File[] }
   | { type: "train"; settings: TrainSettings }
   | { type: "stop" }
   /** Loss and accuracy of these weights on the loaded test set (else the whole training file). */
-  | { type: "evaluate"; spec: ModelSpec; params: Float32Array };
+  | { type: "evaluate"; spec: ModelSpec; params: Float32Array; state: Float32Array };
 
 export interface Progress {
   step: number;
@@ -26,16 +27,20 @@ export type FromWorker =
   | { type: "started"; spec: ModelSpec; trainCount: number; valCount: number; stepsPerEpoch: number }
   | { type: "progress"; progress: Progress }
   /** Weights so far, sent now and then so the drawing pad predicts with the model as it trains. */
-  | { type: "params"; spec: ModelSpec; params: Float32Array }
+  | { type: "params"; spec: ModelSpec; params: Float32Array; state: Float32Array }
   | { type: "epoch"; stats: EpochStats; step: number }
   | {
       type: "done";
       spec: ModelSpec;
       params: Float32Array;
+      /** Batch-norm running statistics (empty without batch norm). */
+      state: Float32Array;
       history: EpochStats[];
       stoppedEarly: boolean;
       seconds: number;
       test: { loss: number; accuracy: number; count: number } | null;
+      /** A table run: the data description (class names, scaling, targets), saved with the model. */
+      meta?: DataMeta;
     }
   | { type: "evaluated"; loss: number; accuracy: number; count: number; set: string }
   /** Which engine trains (threads or one thread), or a notice about a fallback. */

@@ -215,13 +215,15 @@ export function runPart(k: PartKernels, a: Float64Array, ci: number, cn: number,
     case OP.CONV_BWD_FILTER:
     case OP.CONV_BWD_FILTER_U8: {
       // [op, dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, stride]: rows of dw
-      // (groups of 4 im2col columns) when there are enough of them, else 8-column blocks of dw;
+      // (groups of 4 im2col columns) when there are enough of them, else column blocks of dw;
       // db by 4-column groups. Every thread walks all chunks of rows, in order.
       const C = a[8], F = a[9], K = a[10];
       const KKC = K * K * C;
+      // column blocks: 8 wide (gemm_panel4_acc, gemm_gather4_acc tiles), 32 for C < 4 (gemm_gather1_acc's)
+      const unit = C < 4 ? 32 : 8;
       let kb = 0, ke = KKC, fb = 0, fe = F;
-      if (Math.ceil(KKC / 4) >= 2 * cn || Math.ceil(F / 8) < cn) [kb, ke] = part(KKC, 4, ci, cn);
-      else [fb, fe] = part(F, 8, ci, cn);
+      if (Math.ceil(KKC / 4) >= 2 * cn || Math.ceil(F / unit) < cn) [kb, ke] = part(KKC, 4, ci, cn);
+      else [fb, fe] = part(F, unit, ci, cn);
       const [d0, d1] = part(F, 4, ci, cn);
       const fn = a[0] === OP.CONV_BWD_FILTER_U8 ? k.conv_backward_filter_u8_part : k.conv_backward_filter_part;
       fn(a[1], a[2], a[3], a[4], a[5], a[6], a[7], C, F, K, a[11], a[12], a[13], a[14], a[15], a[16] + t * a[17], kb, ke, fb, fe, d0, d1);
