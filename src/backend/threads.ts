@@ -126,6 +126,8 @@ export function webSpawner(create: () => Worker): ThreadSpawner {
 }
 
 const livePools = new Set<ThreadPool>();
+/** A backend dropped without close() still stops its workers once it is collected. */
+const reaper = new FinalizationRegistry<ThreadPool>((pool) => pool.close());
 
 /** Closes every thread pool of this process (the CLI calls it when a command ends). */
 export function closeAllThreads(): void {
@@ -302,6 +304,7 @@ export class ThreadedBackend extends WasmBackend {
     const be = new ThreadedBackend(memory, options.threads, options.fma ?? false);
     be.pool = await ThreadPool.start(options.threads, module, memory, be.k as unknown as PartKernels, spawn);
     be.a = be.pool.args;
+    reaper.register(be, be.pool); // a backend dropped without close() still stops its workers
     return be;
   }
 
