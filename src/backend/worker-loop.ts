@@ -26,6 +26,7 @@ export const CONTROL_BYTES = MSG_BYTES + MSG_MAX;
 
 /** Spin this long (ms) before parking in Atomics.wait. */
 export const SPIN_MS = 0.1;
+const MISSES_TO_PARK = 8;
 
 /** What a worker is started with (structured-cloneable: the module and both shared buffers are shared, not copied). */
 export interface WorkerInit {
@@ -84,10 +85,14 @@ export function workerLoop(init: WorkerInit): void {
     return;
   }
   let seen = 0; // the pool's first call is GEN 1, which may be posted before this line runs
+  // calls in a row this thread got no chunk of (the caller took them all: this thread is rarely on
+  // a core, e.g. a busy machine): past MISSES_TO_PARK it parks at once instead of spinning, so its
+  // spinning stops taking CPU from the caller; one chunk run and it spins again
+  let misses = 0;
   for (;;) {
     let g = Atomics.load(i32, CTRL.GEN);
     if (g === seen) {
-      const until = now() + SPIN_MS;
+      const until = now() + (misses < MISSES_TO_PARK ? SPIN_MS : 0);
       let n = 0;
       while ((g = Atomics.load(i32, CTRL.GEN)) === seen) {
         if ((++n & 255) === 0 && now() > until) {
@@ -102,7 +107,11 @@ export function workerLoop(init: WorkerInit): void {
     if (op === OP.EXIT) return;
     try {
       if (op === OP.FAULT) fault(args, t);
-      else if (runChunks(k, i32, args, g, t) && Atomics.load(i32, CTRL.MAIN_SLEEP) !== 0) Atomics.notify(i32, CTRL.FINISHED);
+      else {
+        const ran = runChunks(k, i32, args, g, t);
+        misses = ran ? 0 : misses + 1;
+        if (ran && Atomics.load(i32, CTRL.MAIN_SLEEP) !== 0) Atomics.notify(i32, CTRL.FINISHED);
+      }
     } catch (e) {
       reportFailure(control, t, e instanceof Error ? `${e.name}: ${e.message}` : String(e));
       return;
