@@ -117,6 +117,58 @@ describe("augmentation", () => {
     shiftImage(b, 0, img, 0, 4, 4, -1, 2);
     expect(Array.from(a)).toEqual(Array.from(b));
   });
+  // w×w test image with distinct values, so any misplaced pixel shows
+  const square = (w: number) => Uint8Array.from({ length: w * w }, (_, i) => (i * 37 + 11) % 251);
+  it("affine rotates by quarter turns exactly (about the centre; positive degrees turn clockwise on screen)", () => {
+    const w = 7, src = square(w);
+    const at = (img: Uint8Array, x: number, y: number) => img[y * w + x];
+    // dst(x, y) = src(inverse rotation of (x, y) about the centre): whole pixels, no interpolation
+    for (const [deg, from] of [
+      [90, (x: number, y: number) => [y, w - 1 - x]],
+      [180, (x: number, y: number) => [w - 1 - x, w - 1 - y]],
+      [-90, (x: number, y: number) => [w - 1 - y, x]],
+    ] as [number, (x: number, y: number) => number[]][]) {
+      const out = new Uint8Array(w * w);
+      affineImage(out, 0, src, 0, w, w, deg, 1, 0, 0);
+      const want = Array.from({ length: w * w }, (_, i) => at(src, ...(from(i % w, Math.floor(i / w)) as [number, number])));
+      expect(Array.from(out), `${deg}°`).toEqual(want);
+      expect(out).not.toEqual(src);
+    }
+  });
+  it("affine scales about the centre: ×2 doubles distances from it (bilinear between), ×1/2 halves them", () => {
+    const w = 9, src = square(w), c = 4;
+    const up = new Uint8Array(w * w);
+    affineImage(up, 0, src, 0, w, w, 0, 2, 0, 0);
+    for (let y = 0; y < w; y += 2) for (let x = 0; x < w; x += 2) expect(up[y * w + x], `(${x}, ${y})`).toBe(src[(c + (y - c) / 2) * w + c + (x - c) / 2]);
+    // an odd column samples half-way between two source columns
+    const mid = (src[c * w + c] + src[c * w + c + 1]) / 2;
+    expect(up[c * w + c + 1]).toBe(Math.floor(mid + 0.5));
+    const down = new Uint8Array(w * w);
+    affineImage(down, 0, src, 0, w, w, 0, 0.5, 0, 0);
+    for (let y = 2; y <= 6; y++) for (let x = 2; x <= 6; x++) expect(down[y * w + x]).toBe(src[(c + 2 * (y - c)) * w + c + 2 * (x - c)]);
+    expect(down[0]).toBe(0); // sampled from outside the image
+  });
+  it("the affine augmenter applies the rotation, scale and shift it draws", () => {
+    const d = syntheticDigits(8, 3);
+    const o = { kind: "affine" as const, maxShift: 2, maxRotate: 10, maxScale: 0.1 };
+    const rng = new Rng(5), mirror = new Rng(5);
+    const t = augmenter(o, 28, rng)!;
+    let changed = 0;
+    for (let i = 0; i < 8; i++) {
+      const out = new Uint8Array(784), want = new Uint8Array(784), shifted = new Uint8Array(784);
+      t(out, 0, d.images, i * 784);
+      // the same draws, in the same order: rotation, scale, then the two shifts
+      const deg = (2 * mirror.next() - 1) * o.maxRotate;
+      const scale = 1 + (2 * mirror.next() - 1) * o.maxScale;
+      const dx = mirror.int(5) - 2, dy = mirror.int(5) - 2;
+      expect(Math.abs(deg)).toBeLessThanOrEqual(10);
+      affineImage(want, 0, d.images, i * 784, 28, 28, deg, scale, dx, dy);
+      expect(Array.from(out), `image ${i}`).toEqual(Array.from(want));
+      shiftImage(shifted, 0, d.images, i * 784, 28, 28, dx, dy);
+      if (out.some((v, k) => v !== shifted[k])) changed++; // rotation/scale did something beyond the shift
+    }
+    expect(changed).toBe(8);
+  });
   it("is reproducible from the step seed and keeps the label's pixels mostly", () => {
     const d = syntheticDigits(4, 2);
     const rng = new Rng(9);
