@@ -42,14 +42,15 @@ export function region(net: Network, at: number, n: number): Float64Array {
 /**
  * The real-MNIST folder for tests that need it ($SIMDNET_MNIST_DIR with the four IDX files).
  * In CI (env CI set) a missing data set throws, so the test file fails; outside CI it returns
- * undefined after printing one line saying why, and the caller skips (never a silent fallback).
+ * undefined after printing one line saying why and what happens `instead` (default: the caller
+ * skips); never a silent fallback.
  */
-export function realMnistDir(suite: string, has: (dir: string) => boolean = hasMnistFiles): string | undefined {
+export function realMnistDir(suite: string, has: (dir: string) => boolean = hasMnistFiles, instead = "skipping it"): string | undefined {
   const dir = process.env.SIMDNET_MNIST_DIR;
   if (dir && has(dir)) return dir;
   const why = dir ? `SIMDNET_MNIST_DIR=${dir} does not hold the MNIST files` : "SIMDNET_MNIST_DIR is not set";
   if (inCI()) throw new Error(`${suite}: real MNIST is required in CI, but ${why}`);
-  console.log(`skipping ${suite} (real MNIST): ${why}; point SIMDNET_MNIST_DIR at the MNIST folder to run it`);
+  console.log(`${suite}: ${why}, ${instead}; point SIMDNET_MNIST_DIR at the MNIST folder for real MNIST`);
   return undefined;
 }
 
