@@ -2,7 +2,8 @@
 // File and folder helpers for Node live in "simdnet/node".
 export { Model, type CreateOptions, type ModelFitOptions } from "./model/model.js";
 export { Network, INIT_SCHEMES, type InitScheme, type EvalResult, type BatchResult } from "./model/network.js";
-export { type ModelSpec, type Activation, HIDDEN_ACTIVATIONS, layerSizes, paramCount, parseHidden } from "./model/spec.js";
+export { type ModelSpec, type Activation, HIDDEN_ACTIVATIONS, layerSizes, parseHidden } from "./model/spec.js";
+export { paramCount } from "./model/arena.js";
 export { encodeModel, decodeModel, crc32, MODEL_FORMAT_VERSION, type ModelFile, type ModelHeader } from "./model/format.js";
 export { argmaxRows, confusionMatrix, perClassMetrics, type ClassMetrics } from "./model/metrics.js";
 export { WasmBackend, JsBackend, createBackend, type Backend, type BackendName } from "./backend/index.js";

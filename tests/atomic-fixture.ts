@@ -1,6 +1,6 @@
 // Two versions of a model and a checkpoint for the kill -9 test (a few MB, so writes take a while).
 import type { Checkpoint } from "../src/train/checkpoint.js";
-import { paramCount } from "../src/model/spec.js";
+import { paramCount } from "../src/model/arena.js";
 
 export const ATOMIC_SPEC = { inputSize: 784, hidden: [512], outputSize: 10, activation: "relu" as const };
 const P = paramCount(ATOMIC_SPEC);

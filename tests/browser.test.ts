@@ -1,6 +1,7 @@
 // The demo page (web/) in a real browser: Debian's chromium driven by playwright-core, against the
-// page built by vite here and served from 127.0.0.1 by a tiny static server. Real-MNIST parts read
-// $SIMDNET_MNIST_DIR: outside CI they skip without it, in CI its absence is a failure.
+// page built by vite here and served from 127.0.0.1 by a tiny static server. The shipped MNIST sample
+// (data/mnist-sample/) is always there; real-MNIST parts read $SIMDNET_MNIST_DIR: outside CI they
+// skip without it, in CI its absence is a failure.
 import { createServer, type Server } from "node:http";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,7 +19,7 @@ import { decodeModel } from "../src/model/format.js";
 import { Network } from "../src/model/network.js";
 import { WasmBackend } from "../src/backend/wasm.js";
 import { fit, type EpochStats } from "../src/train/trainer.js";
-import { prepareRun, type TrainSettings } from "../web/training.js";
+import { DEFAULT_SETTINGS, prepareRun, type TrainSettings } from "../web/training.js";
 
 const CHROMIUM = process.env.SIMDNET_CHROMIUM ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -118,6 +119,27 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
     expect(await drawAndPredict(page, ONE)).toBe("");
     expect(await page.isDisabled("#train")).toBe(true);
     expect(await page.isDisabled("#save-model")).toBe(true);
+  });
+
+  it("one click trains on the shipped MNIST sample: 5,000 digits, test accuracy ≥ 90% on its 1,000, the same run as in Node", async () => {
+    expect((await page.textContent("#sample-credit"))!.replace(/\s+/g, " ")).toMatch(/MNIST by Yann LeCun, Corinna Cortes and Christopher J\.C\. Burges, licensed CC BY-SA 3\.0/);
+    expect(await page.textContent("#train-sample")).toBe("Train on the sample (5,000 digits)");
+    expect(await page.isDisabled("#train-sample")).toBe(false);
+    expect(await page.isVisible("#data-files")).toBe(false); // hidden inside its label button, still there for the full set
+    await page.click("#train-sample");
+    await expect.poll(() => page.getAttribute("#train-result", "data-history"), { timeout: 60_000 }).not.toBeNull();
+    expect(await page.textContent("#data-info")).toBe("the MNIST sample: 5,000 training images + 1,000 test images (MNIST IDX)");
+    expect(await page.textContent("#train-stats")).toMatch(/epoch 5\/5 · step 355\/355 · /);
+    const testAccuracy = Number(await page.getAttribute("#train-result", "data-test-accuracy"));
+    expect(testAccuracy).toBeGreaterThanOrEqual(0.9); // 92.4% with the page's defaults (784-128-10, 5 epochs, seed 1)
+    expect(await page.textContent("#model-info")).toContain("784-128-10 relu");
+    expect(await page.isDisabled("#train-sample")).toBe(false);
+    // the page's default settings on the same files, in Node: the very same test accuracy
+    const sample = loadMnistDir(join(process.cwd(), "data/mnist-sample"));
+    const run = prepareRun(new WasmBackend(), sample.train, DEFAULT_SETTINGS);
+    await fit(run.net, run.train, run.val, run.options);
+    expect(testAccuracy).toBe(run.net.evaluate(allOf(sample.test)).accuracy);
+    expect(await drawAndPredict(page, ONE)).toBe("1");
   });
 
   it("real MNIST is available in CI", () => {

@@ -78,11 +78,12 @@ describe("simdnet train (CLI)", () => {
     expect(def("augment")).toBe("none");
   });
 
-  it("without data it exits non-zero and says how to provide some", () => {
-    const r = simdnet(["train"], dir, { SIMDNET_CACHE: join(dir, "cache"), SIMDNET_MNIST_MIRROR: "http://127.0.0.1:9/" });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--data/);
-    expect(r.stderr).toMatch(/SIMDNET_MNIST_DIR/);
+  it("a --data that does not exist is an error naming it (never the shipped sample)", () => {
+    const r = simdnet(["train", "--data", join(dir, "nope")], dir, { SIMDNET_CACHE: join(dir, "cache"), SIMDNET_MNIST_MIRROR: "http://127.0.0.1:9/" });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(join(dir, "nope"));
+    expect(r.stderr).toMatch(/no such file or folder/);
+    expect(r.stderr).not.toMatch(/sample/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 

@@ -97,7 +97,7 @@ describe("divergence diagnosis", () => {
     expect(d.step).toBe(1);
     expect(d.message).toMatch(/the loss is [\d.e+]+ at epoch 1, batch 1 \(step 1\)/);
     const causes = d.message.split("\n").slice(2);
-    expect(causes[0]).toMatch(/initialisation scale too large: layer 1 started with weight RMS 10(\.\d)?, \d+× the He scale/);
+    expect(causes[0]).toMatch(/initialisation scale too large: layer 1 \(dense 64 act=relu\) started with weight RMS 10(\.\d)?, \d+× the He scale/);
     expect(d.message).toMatch(/--init he/);
     expect(d.message).not.toMatch(/not scaled|learning rate/);
   });
@@ -148,6 +148,6 @@ describe("divergence diagnosis", () => {
     });
     const d = diagnoses.find((x) => x.symptom === "dead-relus")!;
     expect(d.fatal).toBe(false);
-    expect(d.message).toMatch(/^warning: many dead ReLUs: 75\.0% of the ReLU units of hidden layer 1 output 0 for every sample/);
+    expect(d.message).toMatch(/^warning: many dead ReLUs: 75\.0% of the ReLU units of layer 1 \(dense 64 act=relu\) output 0 for every sample/);
   });
 });

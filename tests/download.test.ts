@@ -139,15 +139,29 @@ describe("MNIST download", () => {
     return new Promise((ok) => child.on("close", (code) => ok({ code, stdout, stderr })));
   }
 
-  it("train without data and a failing mirror: exit 2, says what failed and how to pass local files", async () => {
+  it("train without data and a failing mirror: trains on the shipped sample, says why and how to get the full set, exit 0", async () => {
     handler = (_q, res) => res.writeHead(404).end();
-    const r = await trainNoData([], { SIMDNET_CACHE: tempDir(), SIMDNET_MNIST_MIRROR: mirror });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/HTTP 404/);
-    expect(r.stderr).toMatch(/SIMDNET_MNIST_MIRROR/);
+    const cache = tempDir();
+    const out = join(cache, "m.simdnet");
+    // the defaults, as `npm run train` on a fresh offline machine: 784-128-10, 10 epochs
+    const r = await trainNoData(["--json", "--out", out], { SIMDNET_CACHE: cache, SIMDNET_MNIST_MIRROR: mirror });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/the MNIST download failed \(.*HTTP 404/);
+    expect(r.stderr).toContain("Training on the MNIST sample shipped with simdnet instead: 5,000 training and 1,000 test digits");
+    expect(r.stderr).toContain(join(root, "data", "mnist-sample"));
+    expect(r.stderr).toMatch(/CC BY-SA 3\.0/);
     expect(r.stderr).toMatch(/--data path\/to\/mnist-folder/);
     expect(r.stderr).toMatch(/SIMDNET_MNIST_DIR/);
+    expect(r.stderr).toMatch(/network connection/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l)); // stdout stays pure JSON lines
+    expect(lines[0].message).toContain("(the MNIST sample)");
+    expect(lines[0].message).toContain("4500 train, 500 val, 1000 test");
+    const summary = lines[lines.length - 1];
+    expect(summary.event).toBe("summary");
+    expect(summary.epochs).toBe(10);
+    expect(summary.testAccuracy).toBeGreaterThanOrEqual(0.9); // 93.2% with seed 1
+    expect(readdirSync(cache)).toContain("m.simdnet");
   });
 
   it("a SIMDNET_MNIST_DIR without the files is an error naming it, not a download", async () => {

@@ -1,6 +1,8 @@
 // The published package as a user gets it: npm pack, install the tarball into a fresh project,
-// import 'simdnet' and 'simdnet/node', train, predict, round-trip a model, run the bin.
+// import 'simdnet' and 'simdnet/node', train, predict, round-trip a model, run the bin — and the bin
+// offline with no data trains on the MNIST sample that ships inside the package.
 import { execFileSync, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -57,11 +59,20 @@ function importGraph(entry: string, seen = new Set<string>()): Set<string> {
   return seen;
 }
 
+/** A 127.0.0.1 port with nothing listening (connection refused: what "offline" looks like to fetch). */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((ok) => s.listen(0, "127.0.0.1", ok));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((ok) => s.close(ok));
+  return port;
+}
+
 describe("npm package", () => {
   const dir = mkdtempSync(join(tmpdir(), "simdnet-pack-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("packs, installs offline into a fresh project and works from 'simdnet' and 'simdnet/node'", () => {
+  it("packs, installs offline into a fresh project and works from 'simdnet' and 'simdnet/node'", async () => {
     execFileSync(npm, ["pack", "--silent", "--pack-destination", dir], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
     const tarball = readdirSync(dir).find((f) => f.endsWith(".tgz"));
     expect(tarball).toBeDefined();
@@ -70,7 +81,9 @@ describe("npm package", () => {
     writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", version: "1.0.0", type: "module", private: true }));
     execFileSync(npm, ["install", "--offline", "--no-audit", "--no-fund", "--silent", join(dir, tarball!)], { cwd: app, stdio: ["ignore", "pipe", "inherit"] });
     const pkg = join(app, "node_modules/simdnet");
-    expect(existsSync(join(pkg, "src"))).toBe(false); // only dist and the README ship
+    expect(existsSync(join(pkg, "src"))).toBe(false); // only dist, the README and the MNIST sample ship
+    expect(readdirSync(join(pkg, "data"))).toEqual(["mnist-sample"]);
+    expect(readdirSync(join(pkg, "data/mnist-sample")).sort()).toEqual(["README.md", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]);
     expect(existsSync(join(pkg, "dist/index.d.ts"))).toBe(true);
     // no source maps: they would point at src/, which is not shipped
     expect(readdirSync(join(pkg, "dist"), { recursive: true }).filter((f) => String(f).endsWith(".map"))).toEqual([]);
@@ -111,5 +124,17 @@ describe("npm package", () => {
     const h = spawnSync(join(app, "node_modules/.bin/simdnet"), ["info", "--model", "m.simdnet"], { cwd: app, encoding: "utf8" });
     expect(h.status, h.stderr).toBe(0);
     expect(h.stdout).toContain("784-32-10");
+
+    // offline, no data anywhere: the installed bin trains on the sample inside the package
+    const env: Record<string, string | undefined> = { ...process.env, SIMDNET_CACHE: join(dir, "cache"), SIMDNET_MNIST_MIRROR: `http://127.0.0.1:${await closedPort()}/` };
+    delete env.SIMDNET_MNIST_DIR;
+    const t = spawnSync(join(app, "node_modules/.bin/simdnet"), ["train", "--epochs", "3", "--hidden", "64", "--json", "--out", "sample.simdnet"], { cwd: app, encoding: "utf8", env });
+    expect(t.status, t.stderr).toBe(0);
+    expect(t.stderr).toMatch(/the MNIST download failed \(.*cannot reach the MNIST mirror/);
+    expect(t.stderr).toContain(`Training on the MNIST sample shipped with simdnet instead: 5,000 training and 1,000 test digits (${join(pkg, "data", "mnist-sample")};`);
+    const summary = JSON.parse(t.stdout.trim().split("\n").pop()!);
+    expect(summary.status).toBe("completed");
+    expect(summary.testAccuracy).toBeGreaterThanOrEqual(0.85); // 90.7% with seed 1
+    expect(existsSync(join(app, "sample.simdnet"))).toBe(true);
   });
 });

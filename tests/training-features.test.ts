@@ -59,7 +59,7 @@ describe("dropout", () => {
       d.init(3);
       d.loadPixels(new Uint8Array(16 * 40).fill(100), 16);
       d.forward(16, 12345);
-      const L = d.layout.layers[0];
+      const L = d.layout.layers.find((q) => q.type === "dropout")!; // after the first hidden layer
       return Float64Array.from(d.backend.floats().subarray(L.mask, L.mask + 16 * 64));
     });
     expect(Array.from(masks[0])).toEqual(Array.from(masks[1]));

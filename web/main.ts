@@ -10,6 +10,7 @@ import { LineChart } from "./chart.js";
 import { inkFromRgba, SIDE, toMnistInput } from "./preprocess.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { DEFAULT_SETTINGS, type TrainSettings } from "./training.js";
+import { fetchSample } from "./sample.js";
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -28,6 +29,7 @@ const buttons = {
   save: $<HTMLButtonElement>("save-model"),
   test: $<HTMLButtonElement>("test-model"),
   train: $<HTMLButtonElement>("train"),
+  sample: $<HTMLButtonElement>("train-sample"),
   stop: $<HTMLButtonElement>("stop"),
 };
 
@@ -206,6 +208,8 @@ let haveTrainData = false;
 let training = false;
 let trainSettings: TrainSettings | null = null;
 let dataDescription = "";
+/** "Train on the sample": fetching it, then training as soon as the worker has read it. */
+let sampleState: "idle" | "loading" | "train-when-loaded" = "idle";
 
 const lossChart = new LineChart($<HTMLCanvasElement>("loss-chart"), "loss", [
   { label: "train", color: "#2f6fe4" },
@@ -221,6 +225,7 @@ const accChart = new LineChart($<HTMLCanvasElement>("acc-chart"), "accuracy", [
 
 function updateButtons(): void {
   buttons.train.disabled = !haveTrainData || training;
+  buttons.sample.disabled = training || sampleState !== "idle";
   buttons.stop.disabled = !training;
   buttons.save.disabled = !model;
   buttons.test.disabled = !model || !haveData || training;
@@ -231,9 +236,27 @@ $<HTMLInputElement>("data-files").addEventListener("change", (e) => {
   const files = Array.from((e.target as HTMLInputElement).files ?? []);
   if (files.length === 0) return;
   haveData = haveTrainData = false;
+  sampleState = "idle";
   updateButtons();
   dataInfo.textContent = `reading ${files.length} file${files.length > 1 ? "s" : ""}…`;
   send({ type: "load-data", files });
+});
+
+buttons.sample.addEventListener("click", async () => {
+  sampleState = "loading";
+  haveData = haveTrainData = false;
+  updateButtons();
+  dataInfo.textContent = "fetching the MNIST sample…";
+  try {
+    const files = await fetchSample();
+    sampleState = "train-when-loaded";
+    send({ type: "load-data", files });
+  } catch (e) {
+    sampleState = "idle";
+    dataInfo.textContent = "no data loaded";
+    status((e as Error).message, true);
+    updateButtons();
+  }
 });
 
 function readSettings(): TrainSettings {
@@ -256,7 +279,7 @@ function readSettings(): TrainSettings {
   };
 }
 
-buttons.train.addEventListener("click", () => {
+function startTraining(): void {
   try {
     trainSettings = readSettings();
   } catch (e) {
@@ -269,7 +292,8 @@ buttons.train.addEventListener("click", () => {
   delete trainResult.dataset.history;
   status("training in a Web Worker — keep drawing, the pad predicts with the model as it learns");
   send({ type: "train", settings: trainSettings });
-});
+}
+buttons.train.addEventListener("click", startTraining);
 buttons.stop.addEventListener("click", () => send({ type: "stop" }));
 
 let totalSteps = 1;
@@ -279,10 +303,14 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
     case "data":
       haveData = true;
       haveTrainData = m.trainCount !== null;
-      dataDescription = m.description;
-      dataInfo.textContent = m.description;
-      status(`data ready: ${m.description}. ${haveTrainData ? "Press Train." : "Only test images: load a model and press Test."}`);
+      dataDescription = sampleState === "train-when-loaded" ? `the MNIST sample: ${m.description}` : m.description;
+      dataInfo.textContent = dataDescription;
+      status(`data ready: ${dataDescription}. ${haveTrainData ? "Press Train." : "Only test images: load a model and press Test."}`);
       updateButtons();
+      if (sampleState === "train-when-loaded") {
+        sampleState = "idle";
+        startTraining();
+      }
       break;
     case "started":
       totalSteps = m.stepsPerEpoch * (trainSettings?.epochs ?? 1);
@@ -338,6 +366,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
       break;
     case "error":
       if (training) training = false;
+      sampleState = "idle";
       if (!haveData) dataInfo.textContent = "no data loaded";
       testResult.textContent = testResult.textContent === "testing…" ? "" : testResult.textContent;
       status(m.message, true);

@@ -24,6 +24,7 @@ export function readModelFile(path: string | undefined): ModelFile {
 export function inferenceNetwork(model: ModelFile, batch = 256): Network {
   const net = new Network(model.spec, new WasmBackend(), batch);
   net.setParams(model.params);
+  net.setState(model.state);
   return net;
 }
 

@@ -1,11 +1,13 @@
 // Finds the training data: --data (a Kaggle CSV or a folder of MNIST IDX files), else the folder in
-// env SIMDNET_MNIST_DIR, else ./data/mnist, else the download cache (downloading MNIST into it).
+// env SIMDNET_MNIST_DIR, else ./data/mnist, else the download cache (downloading MNIST into it),
+// else — the download failed (offline) — the MNIST sample shipped with simdnet, with a notice.
 import { existsSync } from "node:fs";
 import { SimdnetError } from "../errors.js";
 import type { Dataset } from "./dataset.js";
 import { join } from "node:path";
 import { cacheDir, downloadMnist, mnistMirror, stderrProgress } from "./download.js";
 import { hasMnistFiles, isDirectory, loadCsvFile, loadMnistDir } from "./files.js";
+import { SAMPLE_TEST_COUNT, SAMPLE_TRAIN_COUNT, sampleDir } from "./sample.js";
 
 export interface TrainingData {
   kind: "idx" | "csv";
@@ -13,6 +15,8 @@ export interface TrainingData {
   train: Dataset;
   /** The t10k set for IDX; null for a CSV (Kaggle's test.csv has no labels). */
   test: Dataset | null;
+  /** True when this is the shipped MNIST sample (no data found, the download failed). */
+  sample?: boolean;
 }
 
 const DATA_CHOICES =
@@ -39,6 +43,10 @@ export function defaultDataPath(): string | null {
 
 export async function loadTrainingData(dataPath: string | undefined): Promise<TrainingData> {
   const path = dataPath ?? defaultDataPath() ?? (await downloadToCache());
+  if (typeof path === "object") {
+    const { train, test } = loadMnistDir(path.sample);
+    return { kind: "idx", path: path.sample, train, test, sample: true };
+  }
   if (!existsSync(path)) throw new SimdnetError(`no such file or folder`, { file: path, field: "--data" });
   if (isDirectory(path)) {
     const { train, test } = loadMnistDir(path);
@@ -48,8 +56,11 @@ export async function loadTrainingData(dataPath: string | undefined): Promise<Tr
   return { kind: "csv", path, train, test: null };
 }
 
-/** No data given or found: MNIST from the mirror into the cache (already there: nothing fetched). */
-async function downloadToCache(): Promise<string> {
+/**
+ * No data given or found: MNIST from the mirror into the cache (already there: nothing fetched).
+ * If the download fails, the shipped sample's folder, after a notice on stderr.
+ */
+async function downloadToCache(): Promise<string | { sample: string }> {
   const dir = join(cacheDir(), "mnist");
   if (hasMnistFiles(dir)) return dir;
   const mirror = mnistMirror();
@@ -58,8 +69,25 @@ async function downloadToCache(): Promise<string> {
     return await downloadMnist({ dir, mirror, onProgress: stderrProgress() });
   } catch (e) {
     if (!(e instanceof SimdnetError)) throw e;
+    const sample = sampleDir();
+    if (sample) {
+      process.stderr.write(sampleNotice(e.message, sample));
+      return { sample };
+    }
     throw new SimdnetError(
       `${e.message}\nThe MNIST download failed: SIMDNET_MNIST_MIRROR=URL picks another mirror, SIMDNET_CACHE=FOLDER another cache.\nOr use local files. ${DATA_CHOICES}`,
     );
   }
+}
+
+/** What `simdnet train` says when it falls back to the sample: why, what it is, how to get the full set. */
+export function sampleNotice(reason: string, dir: string): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  return (
+    `simdnet: the MNIST download failed (${reason.split("\n")[0]}).\n` +
+    `Training on the MNIST sample shipped with simdnet instead: ${n(SAMPLE_TRAIN_COUNT)} training and ${n(SAMPLE_TEST_COUNT)} test digits ` +
+    `(${dir}; MNIST by LeCun, Cortes and Burges, CC BY-SA 3.0). Accuracy on it is below what the full set gives.\n` +
+    `For the full 60,000 + 10,000 digits: --data path/to/mnist-folder, or SIMDNET_MNIST_DIR=folder, ` +
+    `or run once with a network connection so simdnet can download MNIST (SIMDNET_MNIST_MIRROR=URL picks another mirror).\n`
+  );
 }

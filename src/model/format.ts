@@ -6,7 +6,8 @@
 //   then          paramCount float32 LE: the flat parameter block, layer by layer (W (in,out) row-major, then b)
 // Pure functions over bytes: Node and the browser share them.
 import { SimdnetError } from "../errors.js";
-import { HIDDEN_ACTIVATIONS, paramCount as countParams, type Activation, type ModelSpec } from "./spec.js";
+import { HIDDEN_ACTIVATIONS, type Activation, type ModelSpec } from "./spec.js";
+import { paramCount as countParams } from "./arena.js";
 
 export const MODEL_MAGIC = "SIMDNET\n";
 export const MODEL_FORMAT_VERSION = 1;
@@ -29,6 +30,8 @@ export interface ModelHeader {
 export interface ModelFile {
   spec: ModelSpec;
   params: Float32Array;
+  /** Non-trainable state (batch-norm running statistics). */
+  state: Float32Array;
   header: ModelHeader;
 }
 
@@ -55,7 +58,8 @@ function weightBytes(params: Float32Array): Uint8Array {
   return out;
 }
 
-export function encodeModel(spec: ModelSpec, params: Float32Array, extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = {}): Uint8Array {
+export function encodeModel(spec: ModelSpec, params: Float32Array, extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = {}, state: Float32Array = new Float32Array(0)): Uint8Array {
+  void state; // version 2 stores it (in progress)
   const expected = countParams(spec);
   if (params.length !== expected) throw new RangeError(`model has ${expected} parameters, got ${params.length}`);
   for (let i = 0; i < params.length; i++)
@@ -130,5 +134,5 @@ export function decodeModel(bytes: Uint8Array, file = "model"): ModelFile {
     if (!Number.isFinite(v)) throw fail(`non-finite weight ${v} at parameter ${i}`, "weights", wStart + i * 4);
     params[i] = v;
   }
-  return { spec, params, header };
+  return { spec, params, state: new Float32Array(0), header };
 }

@@ -10,18 +10,28 @@ import { decodeModel, encodeModel, type ModelHeader } from "./format.js";
 import { argmaxRows } from "./metrics.js";
 import { Network, type EvalResult, type InitScheme } from "./network.js";
 import { checkActivation, type Activation, type ModelSpec } from "./spec.js";
+import { computeLayout } from "./arena.js";
+import type { LayerConfig } from "../layers/layer.js";
 import { createOptimizer, type OptimizerName } from "../train/optimizers.js";
 import { LrSchedule, type ScheduleName } from "../train/schedules.js";
 import { fit, type BatchInfo, type EpochStats } from "../train/trainer.js";
 
 export interface CreateOptions {
-  /** Hidden layer widths (default [128]; [] is softmax regression). */
+  /** Input shape: [H, W, C] for images (channels last), or [D] (default [28, 28, 1] with layers, else [inputSize]). */
+  input?: number[];
+  /**
+   * The hidden stack, Keras/TF.js style: { type: "conv2d", filters, kernelSize, strides, padding,
+   * activation }, { type: "maxPooling2d", poolSize, strides }, { type: "dense", units, activation }, …
+   * The output dense layer (one unit per class) is added after it. Overrides `hidden`.
+   */
+  layers?: LayerConfig[];
+  /** Hidden dense widths of an MLP (default [128]; [] is softmax regression) when `layers` is absent. */
   hidden?: number[];
   activation?: Activation; // default "relu"
   seed?: number; // default 1
   init?: InitScheme; // default "he"
   backend?: BackendName; // default "wasm"
-  inputSize?: number; // default 784
+  inputSize?: number; // default 784 (or the product of `input`)
   classes?: number; // default 10
 }
 
@@ -47,6 +57,8 @@ const INFERENCE_BATCH = 256;
 
 export class Model {
   private params: Float32Array;
+  /** Non-trainable state (batch-norm running statistics); empty for most models. */
+  private state: Float32Array;
   private inference: Network | null = null;
   /** The training config and last metrics, stored in the file by toBytes. */
   private training: Record<string, unknown> | undefined;
@@ -57,22 +69,38 @@ export class Model {
     params: Float32Array,
     readonly backendName: BackendName,
     readonly seed: number,
+    state: Float32Array = new Float32Array(0),
   ) {
     this.params = params;
+    this.state = state;
   }
 
   static create(o: CreateOptions = {}): Model {
-    const spec: ModelSpec = { inputSize: o.inputSize ?? 784, hidden: o.hidden ?? [128], outputSize: o.classes ?? 10, activation: checkActivation(o.activation ?? "relu", "activation") };
+    const activation = checkActivation(o.activation ?? "relu", "activation");
+    const input = o.input ?? (o.layers ? [28, 28, 1] : [o.inputSize ?? 784]);
+    if (!Array.isArray(input) || (input.length !== 1 && input.length !== 3) || !input.every((v) => Number.isInteger(v) && v > 0))
+      throw new SimdnetError(`input must be [H, W, C] or [D] with positive integers, got ${JSON.stringify(input)}`, { field: "input" });
+    const inputSize = input.reduce((a, b) => a * b, 1);
+    if (o.inputSize !== undefined && o.inputSize !== inputSize) throw new SimdnetError(`inputSize ${o.inputSize} does not match input ${JSON.stringify(input)}`, { field: "inputSize" });
+    const spec: ModelSpec = o.layers
+      ? { inputSize, inputShape: input.length === 3 ? input : undefined, hidden: [], layers: o.layers, outputSize: o.classes ?? 10, activation }
+      : { inputSize, ...(input.length === 3 ? { inputShape: input } : {}), hidden: o.hidden ?? [128], outputSize: o.classes ?? 10, activation };
+    if (!spec.inputShape) delete spec.inputShape;
     const seed = o.seed ?? 1;
     const net = new Network(spec, createBackend(o.backend), 1);
     net.init(seed, o.init ?? "he");
-    return new Model(spec, net.getParams(), o.backend ?? "wasm", seed);
+    return new Model(spec, net.getParams(), o.backend ?? "wasm", seed, net.getState());
+  }
+
+  /** Each layer with its output shape and parameter count (what `simdnet info` prints). */
+  layers(): { name: string; type: string; outputShape: number[]; params: number }[] {
+    return computeLayout(this.spec, 1).layers.map((L) => ({ name: L.name, type: L.type, outputShape: [...L.output.shape], params: L.paramCount }));
   }
 
   /** Reads a .simdnet file's bytes (the format `toBytes` writes and `simdnet train` saves). */
   static fromBytes(bytes: Uint8Array, options: { backend?: BackendName; file?: string } = {}): Model {
-    const { spec, params, header } = decodeModel(bytes, options.file);
-    const m = new Model(spec, params, options.backend ?? "wasm", Number(header.training?.seed ?? 1));
+    const { spec, params, state, header } = decodeModel(bytes, options.file);
+    const m = new Model(spec, params, options.backend ?? "wasm", Number(header.training?.seed ?? 1), state);
     m.training = header.training;
     m.metrics = header.metrics;
     return m;
@@ -106,9 +134,14 @@ export class Model {
     const augment = typeof o.augment === "string" ? (o.augment === "none" ? undefined : { ...DEFAULT_AUGMENT, kind: o.augment }) : o.augment;
     const net = new Network(this.spec, this.backend(), batchSize, optimizer.stateSlots, o.dropout ?? 0);
     net.setParams(this.params);
+    net.setState(this.state);
     const result = await fit(net, train, val, { epochs, batchSize, schedule, seed, optimizer, augment, onEpochEnd: o.onEpochEnd, onBatchEnd: o.onBatchEnd });
     this.params = net.getParams();
-    if (this.inference) this.inference.setParams(this.params);
+    this.state = net.getState();
+    if (this.inference) {
+      this.inference.setParams(this.params);
+      this.inference.setState(this.state);
+    }
     const last = result.history[result.history.length - 1];
     this.training = { epochs, batch: batchSize, lr, optimizer: optimizer.name, schedule: schedule.c.name, dropout: o.dropout ?? 0, augment: augment ?? null, seed, backend: net.backend.variant };
     this.metrics = { valAccuracy: last?.valAccuracy ?? null, trainLoss: last?.trainLoss ?? null, samplesPerSec: last?.samplesPerSec ?? null };
@@ -145,7 +178,7 @@ export class Model {
     const extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = { createdAt: new Date().toISOString() };
     if (this.training) extra.training = this.training;
     if (this.metrics) extra.metrics = this.metrics;
-    return encodeModel(this.spec, this.params, extra);
+    return encodeModel(this.spec, this.params, extra, this.state);
   }
 
   private backend(): Backend {
@@ -156,6 +189,7 @@ export class Model {
     if (!this.inference) {
       this.inference = new Network(this.spec, this.backend(), INFERENCE_BATCH);
       this.inference.setParams(this.params);
+      this.inference.setState(this.state);
     }
     return this.inference;
   }

@@ -1,7 +1,7 @@
-// An MLP laid out in one arena and run through a Backend: forward, loss, backward, evaluate.
+// A stack of layers laid out in one arena and run through a Backend: forward, loss, backward, evaluate.
 import type { Backend } from "../backend/types.js";
-import { NONE, hash32 } from "../backend/types.js";
-import { computeLayout, type ArenaLayout } from "./arena.js";
+import { NONE } from "../backend/types.js";
+import { checkArenaFits, computeLayout, type ArenaLayout } from "./arena.js";
 import { layerSizes, type ModelSpec } from "./spec.js";
 import { Rng } from "../rng.js";
 import type { Subset } from "../data/dataset.js";
@@ -26,7 +26,7 @@ export class Network {
   /** Whether the last forward pass applied dropout (backward must then apply the same masks). */
   private dropoutApplied = false;
 
-  /** dropout: rate for every hidden layer's output during training (0: none; no mask memory). */
+  /** dropout: rate after every hidden dense layer during training (0: none; no mask memory). */
   constructor(
     readonly spec: ModelSpec,
     readonly backend: Backend,
@@ -35,30 +35,62 @@ export class Network {
     readonly dropout = 0,
   ) {
     if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`dropout rate ${dropout} not in [0, 1)`);
-    this.layout = computeLayout(spec, batchCapacity, optimizerSlots, dropout > 0);
+    this.layout = computeLayout(spec, batchCapacity, optimizerSlots, dropout);
+    checkArenaFits(this.layout);
     backend.allocate(this.layout.totalSlots);
     backend.zero(0, this.layout.totalSlots); // a reused backend must not leak old optimizer state
+    this.resetState();
+  }
+
+  /** Layers that hold parameters (dense, conv2d, batch norm), input to output. */
+  get paramLayers() {
+    return this.layout.layers.filter((L) => L.paramCount > 0);
   }
 
   get paramCount(): number {
     return this.layout.paramCount;
   }
 
-  /** Weights from the seeded RNG (biases zero). he: N(0, 2/in); xavier: U(±√(6/(in+out))); normal0.01: 0.01·N(0,1). */
+  /**
+   * Weights from the seeded RNG, layer by layer (biases and shifts zero, scales one).
+   * he: N(0, 2/fanIn); xavier: U(±√(6/(fanIn+fanOut))); normal0.01: 0.01·N(0,1). fanIn of a conv is K·K·C.
+   */
   init(seed: number, scheme: InitScheme = "he"): void {
     const rng = new Rng(seed);
     const f = this.backend.floats();
     for (const L of this.layout.layers) {
-      const n = L.inSize * L.outSize;
-      if (scheme === "xavier") {
-        const r = Math.sqrt(6 / (L.inSize + L.outSize));
-        for (let i = 0; i < n; i++) f[L.w + i] = (2 * rng.next() - 1) * r;
-      } else {
-        const std = scheme === "he" ? Math.sqrt(2 / L.inSize) : 0.01;
-        for (let i = 0; i < n; i++) f[L.w + i] = std * rng.normal();
+      for (const bl of L.kind.params(L.config, L.input.shape, L.output.shape)) {
+        const at = L.params[bl.name];
+        if (bl.init === "zeros") f.fill(0, at, at + bl.size);
+        else if (bl.init === "ones") f.fill(1, at, at + bl.size);
+        else if (scheme === "xavier") {
+          const r = Math.sqrt(6 / (bl.fanIn! + bl.fanOut!));
+          for (let i = 0; i < bl.size; i++) f[at + i] = (2 * rng.next() - 1) * r;
+        } else {
+          const std = scheme === "he" ? Math.sqrt(2 / bl.fanIn!) : 0.01;
+          for (let i = 0; i < bl.size; i++) f[at + i] = std * rng.normal();
+        }
       }
-      f.fill(0, L.b, L.b + L.outSize);
     }
+    this.resetState();
+  }
+
+  /** Running statistics to their starting values (mean 0, variance 1). */
+  resetState(): void {
+    const f = this.backend.floats();
+    for (const L of this.layout.layers)
+      for (const bl of L.kind.state(L.config, L.input.shape, L.output.shape)) f.fill(bl.init === "ones" ? 1 : 0, L.state[bl.name], L.state[bl.name] + bl.size);
+  }
+
+  /** A copy of the non-trainable state (batch-norm running statistics) as float32. */
+  getState(): Float32Array {
+    const { state, stateCount } = this.layout;
+    return Float32Array.from(this.backend.floats().subarray(state, state + stateCount));
+  }
+
+  setState(values: ArrayLike<number>): void {
+    if (values.length !== this.layout.stateCount) throw new RangeError(`expected ${this.layout.stateCount} state values, got ${values.length}`);
+    this.backend.floats().set(values, this.layout.state);
   }
 
   /** A copy of the flat parameter block as float32. */
@@ -97,50 +129,46 @@ export class Network {
     this.backend.bytes(this.layout.x, B * this.spec.inputSize).set(pixels.subarray(0, B * this.spec.inputSize));
   }
 
-  /** Forward pass over the loaded batch. With a dropoutSeed (training), hidden outputs are dropped. */
-  forward(B: number, dropoutSeed?: number): void {
-    const { layers, x, scratch } = this.layout;
+  /**
+   * Forward pass over the loaded batch. training: batch norm uses (and updates) batch statistics;
+   * with a dropoutSeed too, dropout layers drop. Default: training exactly when a seed is given.
+   */
+  forward(B: number, dropoutSeed?: number, training = dropoutSeed !== undefined): void {
+    const { layers, x, xFloat, scratch } = this.layout;
     const be = this.backend;
-    this.dropoutApplied = this.dropout > 0 && dropoutSeed !== undefined;
-    for (let l = 0; l < layers.length; l++) {
-      const L = layers[l];
-      if (l === 0) be.denseForwardU8(L.a, L.z, x, L.w, L.b, B, L.inSize, L.outSize, L.act, scratch);
-      else be.denseForward(L.a, L.z, layers[l - 1].a, L.w, L.b, B, L.inSize, L.outSize, L.act, scratch);
-      if (this.dropoutApplied && L.mask >= 0) be.dropoutForward(L.a, L.mask, B * L.outSize, this.dropout, hash32((dropoutSeed! + l * 0x632be5ab) >>> 0));
-    }
+    this.dropoutApplied = training && dropoutSeed !== undefined;
+    if (xFloat >= 0) be.castU8(xFloat, x, B * this.spec.inputSize, 1 / 255);
+    for (const L of layers) L.kind.forward({ be, L, B, training, dropoutSeed, scratch });
   }
 
   /** Loss and dlogits (mean over the batch) for the loaded labels; call after forward. */
   loss(B: number, withGrad: boolean): BatchResult {
-    const { layers, labels } = this.layout;
+    const { layers, labels, logits } = this.layout;
     const out = layers[layers.length - 1];
-    const lossSum = this.backend.softmaxXent(withGrad ? out.dz : NONE, NONE, out.z, labels, B, out.outSize, 1 / B);
-    const correct = this.backend.countCorrect(out.z, labels, B, out.outSize);
+    const lossSum = this.backend.softmaxXent(withGrad ? out.output.dz : NONE, NONE, logits, labels, B, this.spec.outputSize, 1 / B);
+    const correct = this.backend.countCorrect(logits, labels, B, this.spec.outputSize);
     return { lossSum, correct };
   }
 
   /** Accumulates parameter gradients into grads; call after loss(B, true). */
   backward(B: number): void {
-    const { layers, x, scratch } = this.layout;
+    const { layers, scratch } = this.layout;
     const be = this.backend;
-    for (let l = layers.length - 1; l >= 1; l--) {
+    const dropoutApplied = this.dropoutApplied;
+    for (let l = layers.length - 1; l >= 0; l--) {
       const L = layers[l];
-      const P = layers[l - 1];
-      be.denseBackward(P.dz, L.dw, L.db, L.dz, P.a, P.z, L.w, B, L.inSize, L.outSize, P.act, scratch);
-      if (this.dropoutApplied) be.dropoutBackward(P.dz, P.mask, B * P.outSize);
+      L.kind.backward({ be, L, B, scratch, dropoutApplied });
     }
-    const L0 = layers[0];
-    be.denseBackwardU8(L0.dw, L0.db, L0.dz, x, B, L0.inSize, L0.outSize, scratch);
   }
 
   zeroGrads(): void {
     this.backend.zero(this.layout.grads, this.layout.paramCount);
   }
 
-  /** Zero grads, forward, loss, backward for the loaded batch (dropout on when given a seed). */
+  /** Zero grads, forward (training mode), loss, backward for the loaded batch (dropout on when given a seed). */
   computeGradients(B: number, dropoutSeed?: number): BatchResult {
     this.zeroGrads();
-    this.forward(B, dropoutSeed);
+    this.forward(B, dropoutSeed, true);
     const r = this.loss(B, true);
     this.backward(B);
     return r;
@@ -169,14 +197,13 @@ export class Network {
     const C = this.spec.outputSize;
     const out = new Float32Array(n * C);
     const cap = this.layout.batchCapacity;
-    const last = this.layout.layers[this.layout.layers.length - 1];
-    const { labels, probs } = this.layout;
+    const { labels, probs, logits } = this.layout;
     for (let s = 0; s < n; s += cap) {
       const B = Math.min(cap, n - s);
       this.loadPixels(pixels.subarray(s * D, (s + B) * D), B);
       this.forward(B);
       this.backend.ints(labels, B).fill(0); // the loss is ignored; labels only need to be valid
-      this.backend.softmaxXent(NONE, probs, last.z, labels, B, C, 0);
+      this.backend.softmaxXent(NONE, probs, logits, labels, B, C, 0);
       out.set(this.backend.floats().subarray(probs, probs + B * C), s * C);
     }
     return out;

@@ -1,5 +1,7 @@
-// The model description: an MLP from input pixels through hidden layers to class logits.
+// The model description: a stack of layers from the input to class logits. An MLP can be given
+// by its hidden widths alone (`hidden`); any other stack by `layers` (src/layers/).
 import { SimdnetError } from "../errors.js";
+import type { LayerConfig } from "../layers/layer.js";
 
 /** Activation codes, shared with assembly/activations.ts (part of the wasm ABI). */
 export const ACTIVATION_CODES = {
@@ -14,26 +16,23 @@ export type Activation = keyof typeof ACTIVATION_CODES;
 export const HIDDEN_ACTIVATIONS = Object.keys(ACTIVATION_CODES).filter((a) => a !== "none") as Activation[];
 
 export interface ModelSpec {
-  /** Pixels per sample (784 for MNIST). */
+  /** Input values per sample (784 for MNIST); the product of inputShape when that is given. */
   inputSize: number;
-  /** Hidden layer widths, first to last; may be empty (softmax regression). */
+  /** [H, W, C] of image inputs (channels last); absent: a flat vector of inputSize. */
+  inputShape?: number[];
+  /** Hidden dense widths, first to last, when `layers` is absent; may be empty (softmax regression). */
   hidden: number[];
+  /** The hidden stack (the output dense layer is added after it); when given, `hidden` is []. */
+  layers?: LayerConfig[];
   /** Number of classes. */
   outputSize: number;
   /** Activation of every hidden layer. */
   activation: Activation;
 }
 
+/** Widths of an MLP's layers, input to output (dense-only models). */
 export function layerSizes(spec: ModelSpec): number[] {
   return [spec.inputSize, ...spec.hidden, spec.outputSize];
-}
-
-/** Parameter count: Σ (in·out + out) over layers. */
-export function paramCount(spec: ModelSpec): number {
-  const s = layerSizes(spec);
-  let n = 0;
-  for (let l = 0; l + 1 < s.length; l++) n += s[l] * s[l + 1] + s[l + 1];
-  return n;
 }
 
 /** Parses "--hidden 256,128" (or "" / "none" for no hidden layer). */

@@ -2,7 +2,8 @@
 // data URLs, no script, a CSP that forbids any fetch). Pure: builds a string from numbers, so the
 // browser build could use it too; src/cli/train.ts writes it for `simdnet train --report`.
 import { argmaxRows, confusionMatrix, perClassMetrics } from "../model/metrics.js";
-import { layerSizes, paramCount, type ModelSpec } from "../model/spec.js";
+import { layerSizes, type ModelSpec } from "../model/spec.js";
+import { paramCount } from "../model/arena.js";
 import type { Network } from "../model/network.js";
 import type { Subset } from "../data/dataset.js";
 import type { EpochStats } from "../train/trainer.js";

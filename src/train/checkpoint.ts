@@ -10,7 +10,8 @@
 // Pure functions over bytes, like src/model/format.ts.
 import { SimdnetError } from "../errors.js";
 import { crc32, encodeFramed } from "../model/format.js";
-import { HIDDEN_ACTIVATIONS, paramCount as countParams, type ModelSpec } from "../model/spec.js";
+import { HIDDEN_ACTIVATIONS, type ModelSpec } from "../model/spec.js";
+import { paramCount as countParams } from "../model/arena.js";
 import type { Network } from "../model/network.js";
 import type { Optimizer } from "./optimizers.js";
 import type { FitPosition } from "./trainer.js";

@@ -3,6 +3,7 @@
 // accuracy stuck at chance, most ReLUs dead — and explains them in plain language with the likely
 // causes, ranked by what it measured (initial weight scale, the scale of the first layer's
 // inputs, the learning rate, dead units), and concrete fixes.
+import { ACTIVATION_CODES } from "../model/spec.js";
 import type { Network } from "../model/network.js";
 import type { BatchInfo } from "./trainer.js";
 
@@ -74,7 +75,7 @@ export class DivergenceWatcher {
     this.classes = net.spec.outputSize;
     this.lnC = Math.log(this.classes);
     const f = net.backend.floats();
-    this.initRms = net.layout.layers.map((L) => rms(f, L.w, L.inSize * L.outSize));
+    this.initRms = this.weightLayers().map((L) => rms(f, L.w, L.wSize));
   }
 
   /** Feed after every step (onBatchEnd). Returns a diagnosis the first time a symptom shows, else null. */
@@ -116,31 +117,50 @@ export class DivergenceWatcher {
       const dead = this.deadFractions(info.size);
       const worst = Math.max(0, ...dead);
       if (worst > this.o.deadFraction) {
-        const l = dead.indexOf(worst);
+        const L = this.reluLayers()[dead.indexOf(worst)];
         return this.report(
           "dead-relus",
           info,
-          `${pct(worst)} of the ReLU units of hidden layer ${l + 1} output 0 for every sample of the last batch at ${at} ("dead ReLUs"): they pass no gradient and never recover.`,
+          `${pct(worst)} of the ReLU units of layer ${L.name} output 0 for every sample of the last batch at ${at} ("dead ReLUs"): they pass no gradient and never recover.`,
         );
       }
     }
     return null;
   }
 
-  /** Per hidden ReLU layer: the fraction of units whose pre-activation is ≤ 0 for all `B` rows of the last forward pass. */
+  /** Layers with weights (dense, conv2d), input to output. */
+  private weightLayers() {
+    return this.net.layout.layers.filter((L) => L.type === "dense" || L.type === "conv2d");
+  }
+
+  /** Layers whose output goes through a ReLU (dense, conv2d, batch norm with act relu). */
+  private reluLayers() {
+    return this.net.layout.layers.filter((L) => L.act === ACTIVATION_CODES.relu && !L.kind.inPlace);
+  }
+
+  /**
+   * Per ReLU layer: the fraction of units whose pre-activation is ≤ 0 for every row of the last
+   * forward pass (`B` samples). A unit is an output feature of a dense layer, a channel of a conv
+   * (over every pixel of every sample).
+   */
   deadFractions(B: number): number[] {
-    if (this.net.spec.activation !== "relu") return [];
     const f = this.net.backend.floats();
-    const layers = this.net.layout.layers.slice(0, -1);
-    return layers.map((L) => {
+    return this.reluLayers().map((L) => {
+      const units = L.output.shape[L.output.shape.length - 1];
+      const rows = (B * L.outSize) / units;
       let dead = 0;
-      for (let j = 0; j < L.outSize; j++) {
+      for (let j = 0; j < units; j++) {
         let fires = false;
-        for (let i = 0; i < B && !fires; i++) fires = f[L.z + i * L.outSize + j] > 0;
+        for (let i = 0; i < rows && !fires; i++) fires = f[L.z + i * units + j] > 0;
         if (!fires) dead++;
       }
-      return dead / L.outSize;
+      return dead / units;
     });
+  }
+
+  /** Inputs per output unit of a weight layer (K·K·C for a conv). */
+  private fanIn(L: { wSize: number; output: { shape: readonly number[] } }): number {
+    return L.wSize / L.output.shape[L.output.shape.length - 1];
   }
 
   /**
@@ -149,9 +169,10 @@ export class DivergenceWatcher {
    * RMS(z) ≈ σ·√fan_in·RMS(x). Needs the z of the first forward pass (step 1).
    */
   private firstLayerInputRms(B: number): number {
-    const L = this.net.layout.layers[0];
+    const L = this.weightLayers()[0];
+    if (!L || L.index !== 0) return 0; // measured only where the first layer reads the pixels itself
     const zRms = rms(this.net.backend.floats(), L.z, B * L.outSize);
-    return zRms / (this.initRms[0] * Math.sqrt(L.inSize));
+    return zRms / (this.initRms[0] * Math.sqrt(this.fanIn(L)));
   }
 
   private report(symptom: Symptom, info: BatchInfo, what: string): Diagnosis | null {
@@ -172,11 +193,11 @@ export class DivergenceWatcher {
         `inputs not scaled to [0,1]: at step 1 the first layer behaved as if its inputs had an RMS of ${fmt(this.inputRms)} (pixels scaled to [0,1] have about 0.3), ` +
           `so raw 0–255 values are reaching it. Divide pixels by 255 (or standardise them) before the first layer.`,
       );
-    const layers = this.net.layout.layers;
+    const layers = this.weightLayers();
     const tooLarge = (this.o.startStep === 0 ? this.initRms : [])
-      .map((r, l) => ({ l, r, he: Math.sqrt(2 / layers[l].inSize) }))
+      .map((r, l) => ({ l, r, he: Math.sqrt(2 / this.fanIn(layers[l])) }))
       .filter((x) => x.r > MAX_INIT_RATIO * x.he)
-      .map((x) => `layer ${x.l + 1} started with weight RMS ${fmt(x.r)}, ${fmt(x.r / x.he)}× the He scale √(2/${layers[x.l].inSize}) = ${fmt(x.he)}`);
+      .map((x) => `layer ${layers[x.l].name} started with weight RMS ${fmt(x.r)}, ${fmt(x.r / x.he)}× the He scale √(2/${this.fanIn(layers[x.l])}) = ${fmt(x.he)}`);
     if (tooLarge.length)
       out.push(`initialisation scale too large: ${tooLarge.join("; ")} (10·randn gives 10). Use ${h.init} (the default) or xavier, without an extra init scale.`);
     const startedSane = Number.isFinite(this.firstLoss) && this.firstLoss < 3 * this.lnC;
@@ -193,7 +214,7 @@ export class DivergenceWatcher {
     const worst = Math.max(0, ...dead);
     if (worst > this.o.deadFraction || symptom === "dead-relus")
       out.push(
-        `dead ReLUs: ${pct(worst)} of the units in hidden layer ${dead.indexOf(worst) + 1} never fire — usually after a too-large step pushed their biases negative. ` +
+        `dead ReLUs: ${pct(worst)} of the units in layer ${this.reluLayers()[dead.indexOf(worst)]?.name ?? "?"} never fire — usually after a too-large step pushed their biases negative. ` +
           `Lower ${h.lr}, use ${h.init}, or --activation leaky-relu.`,
       );
     if (symptom === "stuck-at-chance" && out.length === 0)

@@ -27,7 +27,7 @@ export interface GradCheckResult {
   maxRelError: number;
   checked: number;
   worst: { index: number; analytic: number; numeric: number };
-  /** Per layer: max relative error of its W and b. */
+  /** Per parameter layer (dense, conv2d, batch norm), input to output: max relative error of its first block (W, gamma) and second (b, beta). */
   layers: { w: number; b: number }[];
 }
 
@@ -43,12 +43,18 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
   const rng = new Rng(seed);
   const oracle = new Network(o.spec, o.oracle ?? new JsBackend("f64"), B, 0, o.dropout ?? 0);
   const subject = new Network(o.spec, o.backend ?? new JsBackend("f64"), B, 0, o.dropout ?? 0);
-  const dropoutSeed = o.dropout ? seed + 1 : undefined;
+  const hasDropout = (o.dropout ?? 0) > 0 || (o.spec.layers ?? []).some((c) => c.type === "dropout" && c.rate > 0);
+  const dropoutSeed = hasDropout ? seed + 1 : undefined;
 
   // Random weights and non-zero biases so activations sit at generic points, away from kinks.
   oracle.init(seed, "he");
   const params = oracle.getParams();
-  for (const L of oracle.layout.layers) for (let j = 0; j < L.outSize; j++) params[L.b - oracle.layout.params + j] = 0.1 * rng.normal();
+  const P = oracle.layout.params;
+  const paramLayers = oracle.paramLayers;
+  for (const L of paramLayers) {
+    for (let j = 0; j < L.bSize; j++) params[L.b - P + j] = 0.1 * rng.normal();
+    if (L.type === "batchNormalization") for (let j = 0; j < L.wSize; j++) params[L.w - P + j] = 1 + 0.2 * rng.normal();
+  }
   const theta = Float64Array.from(params);
   const pixels = new Uint8Array(B * o.spec.inputSize).map(() => rng.int(256));
   const labels = Array.from({ length: B }, () => rng.int(o.spec.outputSize));
@@ -65,14 +71,13 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
   const grads = Float64Array.from(g.subarray(subject.layout.grads, subject.layout.grads + subject.paramCount));
 
   const f = oracle.backend.floats();
-  const P = oracle.layout.params;
   const loss = () => {
-    oracle.forward(B, dropoutSeed);
+    oracle.forward(B, dropoutSeed, true); // training mode: batch norm uses batch statistics, as the gradient does
     return oracle.loss(B, false).lossSum / B;
   };
   const n = oracle.paramCount;
   const stride = o.maxParams && o.maxParams < n ? n / o.maxParams : 1;
-  const layers = oracle.layout.layers.map(() => ({ w: 0, b: 0 }));
+  const layers = paramLayers.map(() => ({ w: 0, b: 0 }));
   const result: GradCheckResult = { maxRelError: 0, checked: 0, worst: { index: -1, analytic: 0, numeric: 0 }, layers };
   for (let t = 0; t < n; t += stride) {
     const i = Math.floor(t);
@@ -85,8 +90,8 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
     const numeric = (lp - lm) / (2 * h);
     const err = relError(grads[i], numeric);
     result.checked++;
-    const li = oracle.layout.layers.findIndex((L) => P + i >= L.w && P + i < L.b + L.outSize);
-    const L = oracle.layout.layers[li];
+    const li = paramLayers.findIndex((L) => i >= L.paramOffset && i < L.paramOffset + L.paramCount);
+    const L = paramLayers[li];
     if (P + i < L.b) layers[li].w = Math.max(layers[li].w, err);
     else layers[li].b = Math.max(layers[li].b, err);
     if (err > result.maxRelError) {

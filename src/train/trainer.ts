@@ -132,6 +132,7 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
   let best = es ? (es.monitor === "val_loss" ? Infinity : -Infinity) : 0;
   let bestEpoch = 0;
   let bestParams: Float32Array | null = null;
+  let bestState: Float32Array | null = null;
   let sinceBest = 0;
   let stoppedAt: FitResult["stoppedAt"] = null;
   const from = opts.start;
@@ -216,7 +217,10 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
         best = value;
         bestEpoch = epoch;
         sinceBest = 0;
-        if (es.restoreBest) bestParams = net.getParams();
+        if (es.restoreBest) {
+          bestParams = net.getParams();
+          bestState = net.getState(); // batch-norm running statistics belong to those weights
+        }
       } else if (++sinceBest >= es.patience) {
         stoppedEarly = true;
       }
@@ -228,6 +232,7 @@ export async function fit(net: Network, train: Subset, val: Subset | null, opts:
   if (es?.restoreBest && bestParams && bestEpoch !== history[history.length - 1]?.epoch) {
     finalParams = net.getParams();
     net.setParams(bestParams);
+    net.setState(bestState!);
     restoredEpoch = bestEpoch;
   }
   return { history, seconds: (performance.now() - start) / 1000, stoppedEarly, restoredEpoch, stoppedAt, finalParams };
