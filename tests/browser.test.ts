@@ -10,7 +10,8 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "vite";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { hasMnistFiles, loadMnistDir } from "../src/data/files.js";
+import { loadMnistDir } from "../src/data/files.js";
+import { realMnistDir } from "./helpers.js";
 import { encodeIdx, idxToDataset, parseIdx } from "../src/data/idx.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
 import { resolveTrainConfig, runTrain } from "../src/cli/train.js";
@@ -23,8 +24,8 @@ import { DEFAULT_SETTINGS, prepareRun, type TrainSettings } from "../web/trainin
 
 const CHROMIUM = process.env.SIMDNET_CHROMIUM ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
-const mnistDir = process.env.SIMDNET_MNIST_DIR;
-const haveData = Boolean(mnistDir && hasMnistFiles(mnistDir));
+const mnistDir = realMnistDir("the demo page with real MNIST");
+const haveData = mnistDir !== undefined;
 const inCI = Boolean(process.env.CI);
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 
@@ -140,10 +141,6 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
     await fit(run.net, run.train, run.val, run.options);
     expect(testAccuracy).toBe(run.net.evaluate(allOf(sample.test)).accuracy);
     expect(await drawAndPredict(page, ONE)).toBe("1");
-  });
-
-  it("real MNIST is available in CI", () => {
-    if (inCI) expect(haveData, "CI must set SIMDNET_MNIST_DIR to the MNIST folder").toBe(true);
   });
 
   describe.skipIf(!haveData)("with real MNIST", () => {

@@ -1,3 +1,4 @@
+import { it } from "vitest";
 import { Network } from "../src/model/network.js";
 import type { Backend } from "../src/backend/types.js";
 import type { ModelSpec } from "../src/model/spec.js";
@@ -40,17 +41,20 @@ export function region(net: Network, at: number, n: number): Float64Array {
 }
 
 /**
- * The real-MNIST folder for tests that need it ($SIMDNET_MNIST_DIR with the four IDX files).
- * In CI (env CI set) a missing data set throws, so the test file fails; outside CI it returns
- * undefined after printing one line saying why and what happens `instead` (default: the caller
- * skips); never a silent fallback.
+ * The real-MNIST folder for tests that need it ($SIMDNET_MNIST_DIR with the four IDX files), or
+ * undefined, and then the caller skips its real-data tests (or does what `instead` says). Never a
+ * silent fallback: in CI (env CI set) a missing data set registers a failing test naming
+ * SIMDNET_MNIST_DIR; outside CI one line says what is missing and what happens instead.
  */
 export function realMnistDir(suite: string, has: (dir: string) => boolean = hasMnistFiles, instead = "skipping it"): string | undefined {
   const dir = process.env.SIMDNET_MNIST_DIR;
   if (dir && has(dir)) return dir;
   const why = dir ? `SIMDNET_MNIST_DIR=${dir} does not hold the MNIST files` : "SIMDNET_MNIST_DIR is not set";
-  if (inCI()) throw new Error(`${suite}: real MNIST is required in CI, but ${why}`);
-  console.log(`${suite}: ${why}, ${instead}; point SIMDNET_MNIST_DIR at the MNIST folder for real MNIST`);
+  if (inCI())
+    it(`${suite}: real MNIST is available (required in CI)`, () => {
+      throw new Error(`${suite}: real MNIST is required in CI, but ${why}`);
+    });
+  else console.log(`${suite}: ${why}, ${instead}; point SIMDNET_MNIST_DIR at the MNIST folder for real MNIST`);
   return undefined;
 }
 
