@@ -90,3 +90,9 @@ export function act_grad_rows(g: usize, z: usize, rows: i32, n: i32, ld: i32, ac
     }
   }
 }
+
+// dz *= act'(z) over n values (dz, z: (n) f32), for a layer whose backward kernel does not fuse the
+// activation's derivative (pooling, batch norm). Modifies dz in place.
+export function activation_backward(dz: usize, z: usize, n: i32, act: i32): void {
+  act_grad_rows(dz, z, 1, n, n, act);
+}

@@ -11,3 +11,11 @@ export function heap_base(): usize {
 }
 export { dropout_forward, dropout_backward } from "./dropout";
 export { peak_probe } from "./probe";
+export { max_pool_forward, max_pool_backward, avg_pool_forward, avg_pool_backward } from "./pool";
+export { batch_norm_forward, batch_norm_backward } from "./norm";
+export { activation_backward } from "./activations";
+export { cast_u8 } from "./cast";
+export {
+  max_pool_forward_naive, max_pool_backward_naive, avg_pool_forward_naive, avg_pool_backward_naive,
+  batch_norm_forward_naive, batch_norm_backward_naive, activation_backward_naive, cast_u8_naive,
+} from "./naive";

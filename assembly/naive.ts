@@ -61,3 +61,140 @@ export function dense_backward_naive(dz_prev: usize, dw: usize, db: usize, dz: u
 export function dense_backward_u8_naive(dw: usize, db: usize, dz: usize, x: usize, B: i32, IN: i32, OUT: i32, scratch: usize): void {
   dense_backward_params_naive<u8>(dw, db, dz, x, B, IN, OUT, INV_255);
 }
+
+// ---- pooling, batch norm, activation backward, uint8 cast: scalar twins of pool.ts, norm.ts,
+// activations.ts (activation_backward) and cast.ts. Same layouts and contracts (NHWC; argmax the
+// in-plane index h·W + w of the first maximum; backward pools overwrite dx; batch norm statistics
+// in f64, two-pass). One element at a time, index arithmetic spelled out.
+
+@inline function at(p: usize, i: i32): usize {
+  return p + <usize>i * 4;
+}
+
+export function max_pool_forward_naive(y: usize, argmax: usize, x: usize, B: i32, H: i32, W: i32, C: i32, PH: i32, PW: i32, SH: i32, SW: i32, OH: i32, OW: i32): void {
+  for (let b = 0; b < B; b++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let c = 0; c < C; c++) {
+          let best: f32 = 0;
+          let idx = -1;
+          for (let ky = 0; ky < PH; ky++)
+            for (let kx = 0; kx < PW; kx++) {
+              const h = oy * SH + ky, w = ox * SW + kx;
+              const v = load<f32>(at(x, ((b * H + h) * W + w) * C + c));
+              if (idx < 0 || v > best) {
+                best = v;
+                idx = h * W + w;
+              }
+            }
+          const o = ((b * OH + oy) * OW + ox) * C + c;
+          store<f32>(at(y, o), best);
+          if (argmax) store<i32>(at(argmax, o), idx);
+        }
+}
+
+export function max_pool_backward_naive(dx: usize, dy: usize, argmax: usize, B: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32): void {
+  for (let i = 0; i < B * H * W * C; i++) store<f32>(at(dx, i), 0);
+  for (let b = 0; b < B; b++)
+    for (let o = 0; o < OH * OW; o++)
+      for (let c = 0; c < C; c++) {
+        const k = (b * OH * OW + o) * C + c;
+        const t = at(dx, (b * H * W + load<i32>(at(argmax, k))) * C + c);
+        store<f32>(t, load<f32>(t) + load<f32>(at(dy, k)));
+      }
+}
+
+export function avg_pool_forward_naive(y: usize, x: usize, B: i32, H: i32, W: i32, C: i32, PH: i32, PW: i32, SH: i32, SW: i32, OH: i32, OW: i32): void {
+  for (let b = 0; b < B; b++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let c = 0; c < C; c++) {
+          let s: f32 = 0;
+          for (let ky = 0; ky < PH; ky++)
+            for (let kx = 0; kx < PW; kx++) s += load<f32>(at(x, ((b * H + oy * SH + ky) * W + ox * SW + kx) * C + c));
+          store<f32>(at(y, ((b * OH + oy) * OW + ox) * C + c), s / <f32>(PH * PW));
+        }
+}
+
+export function avg_pool_backward_naive(dx: usize, dy: usize, B: i32, H: i32, W: i32, C: i32, PH: i32, PW: i32, SH: i32, SW: i32, OH: i32, OW: i32): void {
+  for (let i = 0; i < B * H * W * C; i++) store<f32>(at(dx, i), 0);
+  for (let b = 0; b < B; b++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let c = 0; c < C; c++) {
+          const g = load<f32>(at(dy, ((b * OH + oy) * OW + ox) * C + c)) / <f32>(PH * PW);
+          for (let ky = 0; ky < PH; ky++)
+            for (let kx = 0; kx < PW; kx++) {
+              const t = at(dx, ((b * H + oy * SH + ky) * W + ox * SW + kx) * C + c);
+              store<f32>(t, load<f32>(t) + g);
+            }
+        }
+}
+
+export function batch_norm_forward_naive(a: usize, z: usize, x: usize, gamma: usize, beta: usize, mean: usize, inv_std: usize, run_mean: usize, run_var: usize, N: i32, C: i32, training: i32, momentum: f32, eps: f32, act: i32, scratch: usize, scratch_bytes: i32): void {
+  for (let c = 0; c < C; c++) {
+    let m: f32, is: f32;
+    if (training) {
+      let s: f64 = 0;
+      for (let r = 0; r < N; r++) s += <f64>load<f32>(at(x, r * C + c));
+      const mu = s / <f64>N;
+      let q: f64 = 0;
+      for (let r = 0; r < N; r++) {
+        const d = <f64>load<f32>(at(x, r * C + c)) - mu;
+        q += d * d;
+      }
+      const v = q / <f64>N;
+      m = <f32>mu;
+      is = <f32>(1 / Math.sqrt(v + <f64>eps));
+      store<f32>(at(mean, c), m);
+      store<f32>(at(inv_std, c), is);
+      const unb: f64 = N > 1 ? <f64>N / <f64>(N - 1) : 1.0;
+      store<f32>(at(run_mean, c), <f32>((1 - <f64>momentum) * <f64>load<f32>(at(run_mean, c)) + <f64>momentum * mu));
+      store<f32>(at(run_var, c), <f32>((1 - <f64>momentum) * <f64>load<f32>(at(run_var, c)) + <f64>momentum * (v * unb)));
+    } else {
+      m = load<f32>(at(run_mean, c));
+      is = <f32>1 / Mathf.sqrt(load<f32>(at(run_var, c)) + eps);
+    }
+    const k = load<f32>(at(gamma, c)) * is;
+    const bb = load<f32>(at(beta, c));
+    for (let r = 0; r < N; r++) {
+      const i = r * C + c;
+      const v = (load<f32>(at(x, i)) - m) * k + bb;
+      store<f32>(at(z, i), v);
+      store<f32>(at(a, i), act_scalar(v, act));
+    }
+  }
+}
+
+export function batch_norm_backward_naive(dx: usize, dgamma: usize, dbeta: usize, dz: usize, x: usize, gamma: usize, mean: usize, inv_std: usize, N: i32, C: i32, scratch: usize, scratch_bytes: i32): void {
+  for (let c = 0; c < C; c++) {
+    const m = load<f32>(at(mean, c)), is = load<f32>(at(inv_std, c));
+    let d: f64 = 0, p: f64 = 0, sx: f64 = 0;
+    for (let r = 0; r < N; r++) {
+      const g = load<f32>(at(dz, r * C + c)), xv = load<f32>(at(x, r * C + c));
+      d += <f64>g;
+      p += <f64>(g * (xv - m));
+      sx += <f64>xv;
+    }
+    // corrected for the f32 rounding of the stored mean (as in norm.ts)
+    const h = (p - (sx / <f64>N - <f64>m) * d) * <f64>is;
+    store<f32>(at(dbeta, c), load<f32>(at(dbeta, c)) + <f32>d);
+    store<f32>(at(dgamma, c), load<f32>(at(dgamma, c)) + <f32>h);
+    if (!dx) continue;
+    const mdz = <f32>(d / <f64>N), mdh = <f32>(h / <f64>N);
+    const k = load<f32>(at(gamma, c)) * is;
+    for (let r = 0; r < N; r++) {
+      const i = r * C + c;
+      const xh = (load<f32>(at(x, i)) - m) * is;
+      store<f32>(at(dx, i), k * ((load<f32>(at(dz, i)) - mdz) - xh * mdh));
+    }
+  }
+}
+
+export function activation_backward_naive(dz: usize, z: usize, n: i32, act: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(at(dz, i), load<f32>(at(dz, i)) * act_grad_scalar(load<f32>(at(z, i)), act));
+}
+
+export function cast_u8_naive(dst: usize, src: usize, n: i32, scale: f32): void {
+  for (let i = 0; i < n; i++) store<f32>(at(dst, i), <f32>load<u8>(src + <usize>i) * scale);
+}

@@ -7,7 +7,7 @@ import type { Backend } from "../src/backend/types.js";
 import { NONE } from "../src/backend/types.js";
 import { Rng } from "../src/rng.js";
 import { layerScratchSlots } from "../src/model/arena.js";
-import { quick, log, median } from "./common.js";
+import { quick, log, median, timeMedian } from "./common.js";
 
 /** Single-core f32x4 mul+add GFLOP/s (assembly/probe.ts): median of timed runs after a warm-up. */
 export function peakGflops(): number {
@@ -104,4 +104,77 @@ export async function streamBench(): Promise<{ softmaxXentGBs: number; sgdGBs: n
   const p50 = (n2: string) => (bench.getTask(n2)!.result as { latency: { p50: number } }).latency.p50 / 1000;
   // softmax reads logits and writes probs and dlogits; sgd reads p and g and writes p
   return { softmaxXentGBs: (3 * B * C * 4) / p50("softmax") / 1e9, sgdGBs: (3 * n * 4) / p50("sgd") / 1e9 };
+}
+
+export interface CnnKernelFigure {
+  kernel: string;
+  /** milliseconds per call, per kernel variant */
+  ms: Record<string, number>;
+  /** effective GB/s: the bytes the call must move at least (inputs read once, outputs written once) */
+  GBs: Record<string, number>;
+}
+
+/**
+ * Pooling and batch norm at the Keras convnet's shapes (batch 64): 26×26×32 max pool 2 → 13×13×32,
+ * 11×11×64 max pool 2 → 5×5×64, batch norm over 64·26·26 rows × 32 (training and evaluation
+ * forward, backward), global average pooling of 11×11×64; wasm SIMD against the naive wasm twins.
+ */
+export function cnnKernelBench(): CnnKernelFigure[] {
+  const B = 64;
+  const backends: [string, WasmBackend][] = [
+    ["wasm", new WasmBackend()],
+    ["wasmNaive", new WasmBackend({ kernels: "naive" })],
+  ];
+  const out = new Map<string, CnnKernelFigure>();
+  const record = (kernel: string, variant: string, seconds: number, bytes: number) => {
+    const f = out.get(kernel) ?? { kernel, ms: {}, GBs: {} };
+    f.ms[variant] = seconds * 1e3;
+    f.GBs[variant] = bytes / seconds / 1e9;
+    out.set(kernel, f);
+  };
+  const reps = quick ? 5 : 15;
+  for (const [name, be] of backends) {
+    const rng = new Rng(17);
+    // one arena sized for the largest case: x, y, argmax, dy, dx (and the batch-norm vectors)
+    const nx = B * 26 * 26 * 32;
+    let at = 0;
+    const take = (n: number) => {
+      const p = at;
+      at += Math.ceil(n / 16) * 16;
+      return p;
+    };
+    const x = take(nx), y = take(nx), argmax = take(nx), dy = take(nx), dx = take(nx);
+    const vec = Array.from({ length: 8 }, () => take(64));
+    be.allocate(at + 16);
+    const f = be.floats();
+    for (let i = 0; i < at; i++) f[i] = rng.normal();
+    for (let c = 0; c < 64; c++) f[vec[7] + c] = 1 + rng.next(); // a positive running variance
+    for (const [H, W, C] of [
+      [26, 26, 32],
+      [11, 11, 64],
+    ]) {
+      const OH = H >> 1, OW = W >> 1;
+      const nIn = B * H * W * C, nOut = B * OH * OW * C;
+      const shape = `${H}x${W}x${C}`;
+      record(`maxpool2 fwd ${shape}`, name, timeMedian(() => be.maxPoolForward(y, argmax, x, B, H, W, C, 2, 2, 2, 2, OH, OW), reps), 4 * (nIn + 2 * nOut));
+      record(`maxpool2 bwd ${shape}`, name, timeMedian(() => be.maxPoolBackward(dx, dy, argmax, B, H, W, C, OH, OW), reps), 4 * (nIn + 2 * nOut));
+    }
+    {
+      const [H, W, C] = [11, 11, 64];
+      record(`global avgpool fwd ${H}x${W}x${C}`, name, timeMedian(() => be.avgPoolForward(y, x, B, H, W, C, H, W, 1, 1, 1, 1), reps), 4 * (B * H * W * C + B * C));
+      record(`global avgpool bwd ${H}x${W}x${C}`, name, timeMedian(() => be.avgPoolBackward(dx, dy, B, H, W, C, H, W, 1, 1, 1, 1), reps), 4 * (B * H * W * C + B * C));
+    }
+    {
+      const N = B * 26 * 26, C = 32;
+      const [gamma, beta, mean, invStd, dgamma, dbeta, runMean, runVar] = vec;
+      const bytes = 4 * 2 * N * C; // read x, write z (= a, ReLU fused)
+      record(`batchnorm fwd train ${N}x${C}`, name, timeMedian(() => be.batchNormForward(y, y, x, gamma, beta, mean, invStd, runMean, runVar, N, C, 1, 0.01, 1e-3, 1), reps), bytes);
+      record(`batchnorm fwd eval ${N}x${C}`, name, timeMedian(() => be.batchNormForward(y, y, x, gamma, beta, mean, invStd, runMean, runVar, N, C, 0, 0.01, 1e-3, 1), reps), bytes);
+      record(`batchnorm bwd ${N}x${C}`, name, timeMedian(() => be.batchNormBackward(dx, dgamma, dbeta, dy, x, gamma, mean, invStd, N, C), reps), 4 * 3 * N * C);
+    }
+  }
+  const figs = [...out.values()];
+  for (const fig of figs)
+    log(`  ${fig.kernel}: ${Object.entries(fig.ms).map(([v, ms]) => `${v} ${ms.toFixed(3)} ms (${fig.GBs[v].toFixed(2)} GB/s)`).join(", ")}`);
+  return figs;
 }

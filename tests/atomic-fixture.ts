@@ -13,6 +13,7 @@ export function atomicCheckpoint(version: number): Checkpoint {
   return {
     spec: ATOMIC_SPEC,
     params: atomicParams(version),
+    state: new Float32Array(0),
     optState: Float32Array.from({ length: P }, () => -version),
     optimizer: { name: "sgd-momentum", slots: 1, steps: version },
     epochsCompleted: version,

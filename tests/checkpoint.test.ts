@@ -2,6 +2,7 @@
 // weights of the uninterrupted run (wasm backend, dropout, augmentation, momentum, cosine decay).
 import { describe, expect, it } from "vitest";
 import { WasmBackend } from "../src/backend/wasm.js";
+import { JsBackend } from "../src/backend/js.js";
 import { splitTrainVal } from "../src/data/dataset.js";
 import { Network } from "../src/model/network.js";
 import { createOptimizer, type OptimizerConfig } from "../src/train/optimizers.js";
@@ -10,6 +11,7 @@ import { fit, type FitOptions, type FitPosition } from "../src/train/trainer.js"
 import { captureCheckpoint, dataFingerprint, decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, type Checkpoint } from "../src/train/checkpoint.js";
 import { SimdnetError } from "../src/errors.js";
 import { syntheticDigits } from "./fixtures.js";
+import { SMALL_CNN } from "./format-helpers.js";
 
 const data = syntheticDigits(300, 7);
 const { train, val } = splitTrainVal(data, 0.2, 3);
@@ -109,5 +111,51 @@ describe("checkpoint and resume", () => {
     expect(() => restoreCheckpoint(ck, other, a.optimizer, a.schedule, "c.simdckpt")).toThrow(/c\.simdckpt, field hidden: checkpoint is for a 784-24-10 relu network, not 784-12-10 relu/);
     const adam = setup("adam");
     expect(() => restoreCheckpoint(ck, adam.net, adam.optimizer, adam.schedule, "c.simdckpt")).toThrow(SimdnetError);
+  });
+
+  // A CNN with batch norm and dropout (8×8×1 → conv 4 3 → batchnorm → maxpool 2 → dropout 0.2 → dense 3),
+  // on the TypeScript backend: the running statistics travel in the checkpoint's state block, so the
+  // resumed run ends with the same weights AND the same running mean/variance.
+  describe("a CNN with batch norm and dropout (js backend)", () => {
+    const cnnData = syntheticDigits(120, 5, 64, 3);
+    const cnn = splitTrainVal(cnnData, 0.25, 2); // 90 train samples: 6 batches of 16 per epoch
+    const cnnSetup = () => {
+      const optimizer = createOptimizer({ name: "adam", momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+      const net = new Network(SMALL_CNN, new JsBackend("f32"), 16, optimizer.stateSlots);
+      net.init(3, "he");
+      // plateau: the schedule reads the validation loss, which runs on the running statistics
+      const schedule = new LrSchedule({ name: "plateau", lr: 0.01, epochs: 3, warmupEpochs: 0, gamma: 0.5, stepSize: 1, minLr: 0, patience: 0 });
+      const opts: FitOptions = { epochs: 3, batchSize: 16, schedule, seed: 4, optimizer };
+      return { net, optimizer, schedule, opts };
+    };
+    it("resuming mid-epoch and at an epoch boundary gives bit-identical weights and running statistics", async () => {
+      const ref = cnnSetup();
+      await fit(ref.net, cnn.train, cnn.val, ref.opts);
+      const expected = { params: Buffer.from(ref.net.getParams().buffer), state: Buffer.from(ref.net.getState().buffer) };
+      expect(ref.net.layout.stateCount).toBe(8);
+      expect(ref.net.getState().some((v, i) => (i < 4 ? v !== 0 : v !== 1)), "the running statistics moved").toBe(true);
+      for (const stopAfter of [4, 6, 10]) {
+        const a = cnnSetup();
+        let steps = 0;
+        const r = await fit(a.net, cnn.train, cnn.val, { ...a.opts, shouldStop: () => ++steps >= stopAfter });
+        const position: FitPosition = r.stoppedAt ?? { epoch: r.history[r.history.length - 1].epoch + 1, batch: 0, lossSum: 0, correct: 0, done: 0 };
+        const bytes = encodeCheckpoint(captureCheckpoint(a.net, a.optimizer, r.stoppedAt?.schedule ?? a.schedule.state(), position, 4, {}, dataFingerprint(cnnData.labels, cnn.train.indices)));
+        const ck = decodeCheckpoint(bytes, "cnn.simdckpt");
+        expect(ck.spec.layers?.map((c) => c.type)).toEqual(["conv2d", "batchNormalization", "maxPooling2d", "dropout"]);
+        expect(Buffer.from(ck.state.buffer).equals(Buffer.from(a.net.getState().buffer))).toBe(true);
+        const b = cnnSetup();
+        b.net.init(77, "xavier");
+        restoreCheckpoint(ck, b.net, b.optimizer, b.schedule);
+        await fit(b.net, cnn.train, cnn.val, { ...b.opts, start: ck.position });
+        expect(Buffer.from(b.net.getParams().buffer).equals(expected.params), `params, stop after ${stopAfter}`).toBe(true);
+        expect(Buffer.from(b.net.getState().buffer).equals(expected.state), `running statistics, stop after ${stopAfter}`).toBe(true);
+      }
+    });
+    it("refuses a checkpoint of another stack, naming the layers", () => {
+      const a = cnnSetup();
+      const ck = captureCheckpoint(a.net, a.optimizer, a.schedule.state(), { epoch: 1, batch: 0, lossSum: 0, correct: 0, done: 0 }, 1, {}, { count: 1, labelsCrc32: "00000000" });
+      const other = new Network({ ...SMALL_CNN, layers: SMALL_CNN.layers!.slice(0, 1) }, new JsBackend("f32"), 16, 2);
+      expect(() => restoreCheckpoint(ck, other, a.optimizer, a.schedule, "c.simdckpt")).toThrow(/c\.simdckpt, field layers: checkpoint is for a 8×8×1 → conv 4 3 act=relu, batchnorm, maxpool 2, dropout 0\.2, dense 3 network, not 8×8×1 → conv 4 3 act=relu, dense 3/);
+    });
   });
 });

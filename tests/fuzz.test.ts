@@ -8,9 +8,12 @@ import { DigitsCsvParser, encodeDigitsCsv, parseDigitsCsv } from "../src/data/cs
 import type { Dataset } from "../src/data/dataset.js";
 import { decodeMaybeGzip } from "../src/data/files.js";
 import { encodeIdx, idxToDataset, parseIdx } from "../src/data/idx.js";
-import { decodeModel, encodeModel } from "../src/model/format.js";
-import { decodeCheckpoint, encodeCheckpoint } from "../src/train/checkpoint.js";
+import { crc32, decodeModel, encodeFramed, encodeModel, MODEL_MAGIC } from "../src/model/format.js";
+import { computeLayout } from "../src/model/arena.js";
+import type { ModelSpec } from "../src/model/spec.js";
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from "../src/train/checkpoint.js";
 import { SimdnetError } from "../src/errors.js";
+import { encodeCheckpointV1, encodeModelV1, SMALL_CNN } from "./format-helpers.js";
 
 const RUNS = 300;
 const D = 3; // pixels per row: small, so random rows are often well-formed
@@ -232,60 +235,140 @@ describe("fuzz: MNIST IDX and gzip", () => {
   });
 });
 
+/** Errors of the model/checkpoint decoders name the file and a field (layers[2].type and the like). */
+const NAMED = (file: string) => new RegExp(`^${file.replace(/\./g, "\\.")}, (byte \\d+, )?field [\\w.\\[\\]]+: `);
+
+/** Mutations confined to the JSON header of a framed file (bytes 12..12+H), where the architecture lives. */
+function headerMutations(bytes: Uint8Array) {
+  const H = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  return mutations.map((edits) => edits.map((e) => ({ ...e, at: (12 + e.at * H) / bytes.length })));
+}
+
+/** A decoded spec must be one the arena can lay out, with the decoded block sizes. */
+function consistent(spec: ModelSpec, params: Float32Array, state: Float32Array): void {
+  const layout = computeLayout(spec, 1);
+  expect(params.length).toBe(layout.paramCount);
+  expect(state.length).toBe(layout.stateCount);
+}
+
 describe("fuzz: model and checkpoint files", () => {
   const spec = { inputSize: 5, hidden: [3], outputSize: 4, activation: "relu" as const };
   const params = Float32Array.from({ length: 5 * 3 + 3 + 3 * 4 + 4 }, (_, i) => Math.cos(i) * 3);
   const model = encodeModel(spec, params, { metrics: { valAccuracy: 0.5 } });
   const weightsStart = model.length - params.length * 4;
+  const cnnParams = Float32Array.from({ length: 159 }, (_, i) => Math.sin(i));
+  const cnnState = Float32Array.from([0.1, 0.2, -0.3, 0.4, 1, 2, 0.5, 0.25]);
+  const cnnModel = encodeModel(SMALL_CNN, cnnParams, { classNames: ["a", "b", "c"] }, cnnState);
 
-  it("mutated model files: a SimdnetError, or exactly the original weights", () => {
-    fc.assert(
-      fc.property(mutations, (edits) => {
-        const bytes = mutate(model, edits);
-        const r = outcome(() => decodeModel(bytes, "m.simdnet"));
-        if ("ok" in r) {
-          expect(Array.from(r.ok.params)).toEqual(Array.from(params));
-          expect(r.ok.params.every(Number.isFinite)).toBe(true);
-        } else expect(r.error).toMatch(/^m\.simdnet, (byte \d+, )?field \w+: /);
-      }),
-      { numRuns: RUNS },
-    );
+  for (const [name, bytes, wantParams, wantState] of [
+    ["v2 MLP", model, params, new Float32Array(0)],
+    ["v1 MLP", encodeModelV1(spec, params, { metrics: { valAccuracy: 0.5 } }), params, new Float32Array(0)],
+    ["v2 CNN with batch norm", cnnModel, cnnParams, cnnState],
+  ] as const) {
+    for (const [where, edits] of [["anywhere", mutations], ["in the header", headerMutations(bytes)]] as const) {
+      it(`mutated ${name} files (${where}): a SimdnetError naming file and field, or exactly the original weights and state`, () => {
+        fc.assert(
+          fc.property(edits, (e) => {
+            const r = outcome(() => decodeModel(mutate(bytes, e), "m.simdnet"));
+            if ("ok" in r) {
+              expect(Array.from(r.ok.params)).toEqual(Array.from(wantParams));
+              expect(Array.from(r.ok.state)).toEqual(Array.from(wantState));
+              consistent(r.ok.spec, r.ok.params, r.ok.state);
+            } else expect(r.error).toMatch(NAMED("m.simdnet"));
+          }),
+          { numRuns: RUNS },
+        );
+      });
+    }
+  }
+
+  it("any change to the weight or state bytes is caught", () => {
+    for (const [bytes, start] of [[model, weightsStart], [cnnModel, cnnModel.length - (159 + 8) * 4]] as const)
+      fc.assert(
+        fc.property(fc.integer({ min: start, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
+          const b = Uint8Array.from(bytes);
+          b[at] ^= x;
+          expect(() => decodeModel(b, "m")).toThrow(SimdnetError);
+        }),
+        { numRuns: RUNS },
+      );
   });
 
-  it("any change to the weight bytes is caught", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: weightsStart, max: model.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
-        const bytes = Uint8Array.from(model);
-        bytes[at] ^= x;
-        expect(() => decodeModel(bytes, "m")).toThrow(SimdnetError);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+  // Arbitrary architectures in a well-framed v2 file (counts and checksum made to match whenever the
+  // stack can be laid out): every layer field gets valid values, near-misses or any JSON at all.
+  const anyJson = fc.oneof(fc.integer({ min: -3, max: 40 }), fc.double(), fc.string({ maxLength: 6 }), fc.constant(null), fc.boolean(), fc.array(fc.integer(), { maxLength: 2 }), fc.object({ maxDepth: 1 }));
+  const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 6, arbitrary: valid }, { weight: 1, arbitrary: anyJson });
+  const act = field(fc.constantFrom("relu", "none", "tanh", "gelu", "sigmoid", "leaky-relu", "swish"));
+  const layerGen = fc.oneof(
+    fc.record({ type: fc.constant("dense"), units: field(fc.integer({ min: 1, max: 6 })), activation: act }),
+    fc.record({ type: fc.constant("conv2d"), filters: field(fc.integer({ min: 1, max: 4 })), kernelSize: field(fc.integer({ min: 1, max: 8 })), strides: field(fc.integer({ min: 1, max: 3 })), padding: field(fc.constantFrom("valid", "same", "full")), activation: act }),
+    fc.record({ type: fc.constantFrom("maxPooling2d", "averagePooling2d"), poolSize: field(fc.integer({ min: 1, max: 5 })), strides: field(fc.integer({ min: 1, max: 3 })) }),
+    fc.record({ type: fc.constant("batchNormalization"), activation: act }),
+    fc.record({ type: fc.constant("dropout"), rate: field(fc.double({ min: -0.5, max: 1.5 })) }),
+    fc.record({ type: fc.constantFrom("flatten", "globalAveragePooling2d", "lstm", "toString", "__proto__", "constructor") }),
+    anyJson,
+  );
+  const inputGen = fc.oneof({ weight: 4, arbitrary: fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 3 })).map((t) => [...t]) }, { weight: 1, arbitrary: fc.array(fc.integer({ min: -1, max: 30 }), { maxLength: 4 }) }, { weight: 1, arbitrary: anyJson });
 
-  it("mutated checkpoints: a SimdnetError, or exactly the original state", () => {
-    const P = params.length;
-    const ck = encodeCheckpoint({
-      spec,
-      params,
-      optState: Float32Array.from({ length: P }, (_, i) => i / 3),
-      optimizer: { name: "sgd-momentum", slots: 1, steps: 10 },
-      epochsCompleted: 1,
-      position: { epoch: 2, batch: 3, lossSum: 4.5, correct: 60, done: 96 },
-      schedule: { plateauScale: 1, best: 0.25, bad: 0 },
-      seed: 1,
-      config: { argv: [] },
-      data: { count: 100, labelsCrc32: "12345678" },
-    });
+  it("random architectures in a well-framed v2 file: a SimdnetError naming the field, or a network the arena lays out", () => {
+    let loaded = 0;
     fc.assert(
-      fc.property(mutations, (edits) => {
-        const r = outcome(() => decodeCheckpoint(mutate(ck, edits), "c"));
-        if ("ok" in r) {
-          expect(Array.from(r.ok.params)).toEqual(Array.from(params));
-          expect(r.ok.optState.length).toBe(P);
+      fc.property(inputGen, fc.array(layerGen, { maxLength: 5 }), fc.integer({ min: 1, max: 4 }), fc.boolean(), (input, layers, outputSize, honest) => {
+        const header: Record<string, unknown> = { format: "simdnet-model", version: 2, input, layers, outputSize, activation: "relu", paramCount: 0, stateCount: 0 };
+        let floats = 0;
+        try {
+          // the counts a correct writer would put there (when honest and the stack is possible)
+          const size = Array.isArray(input) ? input.reduce((a: number, b: number) => a * b, 1) : 1;
+          const L = computeLayout({ inputSize: size, inputShape: Array.isArray(input) && input.length === 3 ? (input as number[]) : undefined, hidden: [], layers: layers as never, outputSize, activation: "relu" }, 1);
+          if (honest) [header.paramCount, header.stateCount, floats] = [L.paramCount, L.stateCount, L.paramCount + L.stateCount];
+        } catch {
+          // impossible: the decoder must say so itself
         }
+        const payload = new Uint8Array(Math.max(0, Math.min(floats, 100_000)) * 4);
+        header.weightsCrc32 = crc32(payload).toString(16).padStart(8, "0");
+        const r = outcome(() => decodeModel(encodeFramed(MODEL_MAGIC, header, payload), "a.simdnet"));
+        if ("ok" in r) {
+          loaded++;
+          consistent(r.ok.spec, r.ok.params, r.ok.state);
+          expect(r.ok.params.length + r.ok.state.length).toBe(floats);
+        } else expect(r.error).toMatch(NAMED("a.simdnet"));
       }),
-      { numRuns: RUNS },
+      { numRuns: RUNS * 3 },
     );
+    expect(loaded, "some random architectures are valid").toBeGreaterThan(10);
   });
+
+  const ckFields = {
+    optimizer: { name: "sgd-momentum", slots: 1, steps: 10 },
+    epochsCompleted: 1,
+    position: { epoch: 2, batch: 3, lossSum: 4.5, correct: 60, done: 96 },
+    schedule: { plateauScale: 1, best: 0.25, bad: 0 },
+    seed: 1,
+    config: { argv: [] },
+    data: { count: 100, labelsCrc32: "12345678" },
+  };
+  const mlpCk: Checkpoint = { spec, params, state: new Float32Array(0), optState: Float32Array.from({ length: params.length }, (_, i) => i / 3), ...ckFields };
+  const cnnCk: Checkpoint = { spec: SMALL_CNN, params: cnnParams, state: cnnState, optState: Float32Array.from({ length: 159 }, (_, i) => -i / 7), ...ckFields };
+  for (const [name, ck, bytes] of [
+    ["v2 MLP", mlpCk, encodeCheckpoint(mlpCk)],
+    ["v1 MLP", mlpCk, encodeCheckpointV1(mlpCk)],
+    ["v2 CNN with batch norm", cnnCk, encodeCheckpoint(cnnCk)],
+  ] as const) {
+    for (const [where, edits] of [["anywhere", mutations], ["in the header", headerMutations(bytes)]] as const) {
+      it(`mutated ${name} checkpoints (${where}): a SimdnetError naming file and field, or exactly the original blocks`, () => {
+        fc.assert(
+          fc.property(edits, (e) => {
+            const r = outcome(() => decodeCheckpoint(mutate(bytes, e), "c.simdckpt"));
+            if ("ok" in r) {
+              expect(Array.from(r.ok.params)).toEqual(Array.from(ck.params));
+              expect(Array.from(r.ok.state)).toEqual(Array.from(ck.state));
+              expect(r.ok.optState.length).toBe(r.ok.optimizer.slots * ck.params.length);
+              consistent(r.ok.spec, r.ok.params, r.ok.state);
+            } else expect(r.error).toMatch(NAMED("c.simdckpt"));
+          }),
+          { numRuns: RUNS },
+        );
+      });
+    }
+  }
 });

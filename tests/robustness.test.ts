@@ -14,6 +14,7 @@ import { resolveTrainConfig, runTrain } from "../src/cli/train.js";
 import type { Reporter } from "../src/cli/output.js";
 import { SimdnetError, type ErrorPlace } from "../src/errors.js";
 import { syntheticDigits } from "./fixtures.js";
+import { encodeCheckpointV1, encodeModelV1, SMALL_CNN, withFloat } from "./format-helpers.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "simdnet-robust-"));
 let made = 0;
@@ -218,16 +219,25 @@ describe("model files: bad input", () => {
   const params = Float32Array.from({ length: 6 * 4 + 4 + 4 * 3 + 3 }, (_, i) => Math.sin(i));
   const good = encodeModel(spec, params);
 
-  it("round-trips", () => {
+  const goodV1 = encodeModelV1(spec, params);
+
+  it("round-trips (v2), and a v1 file loads", () => {
     expect(Array.from(decodeModel(good, "m").params)).toEqual(Array.from(params));
+    expect(Array.from(decodeModel(goodV1, "m").params)).toEqual(Array.from(params));
+    expect(decodeModel(goodV1, "m").spec).toEqual(decodeModel(good, "m").spec);
   });
   it("wrong version", () => {
-    rejects(() => decodeModel(withHeader(good, (h) => (h.version = 2)), "m.simdnet"), { file: "m.simdnet", field: "version" }, /unsupported model format version 2; this simdnet reads version 1/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.version = 3)), "m.simdnet"), { file: "m.simdnet", field: "version" }, /unsupported model format version 3; this simdnet reads versions 1 and 2/);
   });
-  it("wrong shapes", () => {
-    rejects(() => decodeModel(withHeader(good, (h) => (h.hidden = [5])), "m"), { field: "paramCount" }, /paramCount 43 does not match the layer sizes 6-5-3 \(53\)/);
-    rejects(() => decodeModel(withHeader(good, (h) => (h.hidden = [4, -1])), "m"), { field: "hidden" }, /hidden must be an array of positive integers/);
+  it("wrong shapes (v1 header)", () => {
+    rejects(() => decodeModel(withHeader(goodV1, (h) => (h.hidden = [5])), "m"), { field: "paramCount" }, /paramCount 43 does not match the layer sizes 6-5-3 \(53\)/);
+    rejects(() => decodeModel(withHeader(goodV1, (h) => (h.hidden = [4, -1])), "m"), { field: "hidden" }, /hidden must be an array of positive integers/);
+    rejects(() => decodeModel(withHeader(goodV1, (h) => (h.activation = "swish")), "m"), { field: "activation" }, /unknown activation "swish"/);
+  });
+  it("wrong shapes (v2 header)", () => {
+    rejects(() => decodeModel(withHeader(good, (h) => ((h.layers as { units: number }[])[0].units = 5)), "m"), { file: "m", byteOffset: 12, field: "paramCount" }, /paramCount 43 does not match the layers \(53\)/);
     rejects(() => decodeModel(withHeader(good, (h) => (h.activation = "swish")), "m"), { field: "activation" }, /unknown activation "swish"/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.input = [7])), "m"), { field: "paramCount" }, /does not match the layers/);
   });
   it("a bad checksum", () => {
     const bad = Uint8Array.from(good);
@@ -253,12 +263,71 @@ describe("model files: bad input", () => {
   });
 });
 
+describe("model files v2: layer configs, impossible stacks, the state block", () => {
+  // 8×8×1 → conv 4 3 → batchnorm → maxpool 2 → dropout 0.2 → dense 3: 159 params, 8 state floats
+  const P = 159;
+  const params = Float32Array.from({ length: P }, (_, i) => Math.sin(i) / 3);
+  const state = Float32Array.from([0.1, -0.2, 0.3, 0, 1, 0.5, 2, 1.5]);
+  const good = encodeModel(SMALL_CNN, params, {}, state);
+  const layer = (i: number, edit: (c: Record<string, unknown>) => void) => (h: Record<string, unknown>) => edit((h.layers as Record<string, unknown>[])[i]);
+
+  it("round-trips", () => {
+    const m = decodeModel(good, "cnn.simdnet");
+    expect(Array.from(m.params)).toEqual(Array.from(params));
+    expect(Array.from(m.state)).toEqual(Array.from(state));
+  });
+  it("a bad layer config names the layer and the field", () => {
+    rejects(() => decodeModel(withHeader(good, layer(0, (c) => (c.kernelSize = 9))), "cnn.simdnet"), { file: "cnn.simdnet", byteOffset: 12, field: "layers[0]" }, /layer 1: layer "conv 4 9 act=relu": kernelSize must be an integer 1–7, got 9/);
+    rejects(() => decodeModel(withHeader(good, layer(0, (c) => delete c.strides)), "m"), { field: "layers[0]" }, /strides must be an integer 1–7, got undefined/);
+    rejects(() => decodeModel(withHeader(good, layer(0, (c) => (c.padding = "full"))), "m"), { field: "layers[0]" }, /padding must be valid or same, got full/);
+    rejects(() => decodeModel(withHeader(good, layer(0, (c) => (c.activation = "swish"))), "m"), { field: "layers[0].activation" }, /layer 1 \(conv2d\): activation must be one of .*got "swish"/);
+    rejects(() => decodeModel(withHeader(good, layer(1, (c) => (c.type = "lstm"))), "m"), { field: "layers[1].type" }, /layer 2: unknown layer type "lstm"; expected one of dense, conv2d/);
+    rejects(() => decodeModel(withHeader(good, layer(1, (c) => (c.type = "toString"))), "m"), { field: "layers[1].type" }, /unknown layer type "toString"/);
+    rejects(() => decodeModel(withHeader(good, layer(3, (c) => (c.rate = 1))), "m"), { field: "layers[3]" }, /layer 4: layer "dropout 1": rate must be in \[0, 1\), got 1/);
+    rejects(() => decodeModel(withHeader(good, (h) => ((h.layers as unknown[])[2] = 7)), "m"), { field: "layers[2]" }, /layer 3 must be an object, got 7/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.layers = "conv 4 3")), "m"), { field: "layers" }, /layers must be an array/);
+  });
+  it("an impossible stack names the layer and the shapes", () => {
+    rejects(() => decodeModel(withHeader(good, layer(2, (c) => ((c.poolSize = 7), (c.strides = 7)))), "cnn.simdnet"), { file: "cnn.simdnet", byteOffset: 12, field: "layers" }, /impossible layer stack: layer 3 \(maxpool 7\): pool 7×7 is larger than its input 6×6×4/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.layers = [{ type: "dense", units: 4, activation: "relu" }, ...(h.layers as unknown[])])), "m"), { field: "layers" }, /layer 2 \(conv 4 3 act=relu\): a conv needs an image input \(H×W×C\), got flat 4/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.input = [2, 2, 1])), "m"), { field: "layers" }, /kernel 3×3 is larger than its input 2×2×1/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.input = [8, 8])), "m"), { field: "input" }, /input must be \[size\] or \[height, width, channels\]/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.input = [8, 0, 1])), "m"), { field: "input" }, /got \[8,0,1\]/);
+  });
+  it("wrong stateCount or paramCount", () => {
+    rejects(() => decodeModel(withHeader(good, (h) => (h.stateCount = 6)), "cnn.simdnet"), { file: "cnn.simdnet", byteOffset: 12, field: "stateCount" }, /stateCount 6 does not match the layers \(8\)/);
+    rejects(() => decodeModel(withHeader(good, (h) => delete h.stateCount), "m"), { field: "stateCount" }, /stateCount undefined does not match the layers \(8\)/);
+    rejects(() => decodeModel(withHeader(good, (h) => (h.paramCount = 160)), "m"), { field: "paramCount" }, /paramCount 160 does not match the layers \(159\)/);
+  });
+  it("a truncated or oversized state block", () => {
+    rejects(() => decodeModel(good.subarray(0, good.length - 4), "cnn.simdnet"), { file: "cnn.simdnet", byteOffset: good.length - 4, field: "state" }, /truncated state: expected 32 bytes of float32 \(8 batch-norm running statistics\) after the weights, found 28/);
+    rejects(() => decodeModel(good.subarray(0, good.length - 32), "m"), { field: "state" }, /truncated state: .* found 0/);
+    rejects(() => decodeModel(good.subarray(0, good.length - 36), "m"), { field: "weights" }, /truncated weights: expected 636 bytes of float32 \(then 32 of state\), found 632/);
+    const longer = new Uint8Array(good.length + 4);
+    longer.set(good);
+    rejects(() => decodeModel(longer, "m"), { field: "state", byteOffset: good.length }, /oversized payload: expected 668 bytes of float32 \(159 weights \+ 8 state\), found 672/);
+  });
+  it("a bad checksum (a flipped bit in the state), NaN or a negative variance in the state", () => {
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 2] ^= 4;
+    const payload = good.length - (P + 8) * 4;
+    rejects(() => decodeModel(bad, "cnn.simdnet"), { file: "cnn.simdnet", byteOffset: payload, field: "weightsCrc32" }, /weights checksum mismatch .* the file is corrupt/);
+    const nan = withFloat(good, P + 2, NaN);
+    rejects(() => decodeModel(nan, "m"), { field: "state", byteOffset: nan.length - 6 * 4 }, /non-finite state value NaN at state index 2/);
+    const neg = withFloat(good, P + 5, -0.5);
+    rejects(() => decodeModel(neg, "m"), { field: "state", byteOffset: neg.length - 3 * 4 }, /negative running variance -0\.5 at state index 5/);
+    // a negative running mean is fine
+    expect(decodeModel(withFloat(good, P + 1, -3), "m").state[1]).toBe(-3);
+  });
+});
+
 describe("checkpoints: bad input", () => {
   const spec = { inputSize: 5, hidden: [3], outputSize: 2, activation: "tanh" as const };
   const P = 5 * 3 + 3 + 3 * 2 + 2;
   const ck: Checkpoint = {
     spec,
     params: Float32Array.from({ length: P }, (_, i) => i / 7),
+    state: new Float32Array(0),
     optState: Float32Array.from({ length: 2 * P }, (_, i) => -i / 9),
     optimizer: { name: "adam", slots: 2, steps: 42 },
     epochsCompleted: 2,
@@ -289,6 +358,50 @@ describe("checkpoints: bad input", () => {
     rejects(() => decodeCheckpoint(good.subarray(0, good.length - 1), "c"), { field: "weights" }, /truncated float block/);
     const bad = Uint8Array.from(good);
     bad[bad.length - 10] ^= 0x40;
+    rejects(() => decodeCheckpoint(bad, "c"), { field: "floatsCrc32" }, /checksum mismatch/);
+  });
+  it("a v1 checkpoint still loads, and its header errors are still named", () => {
+    const { state, ...v1ck } = ck;
+    const v1 = encodeCheckpointV1(v1ck);
+    const back = decodeCheckpoint(v1, "c1");
+    expect(state.length).toBe(0);
+    expect({ ...back, params: null, optState: null }).toEqual({ ...ck, params: null, optState: null });
+    expect(Array.from(back.optState)).toEqual(Array.from(ck.optState));
+    rejects(() => decodeCheckpoint(withHeader(v1, (h) => (h.hidden = [2])), "c1"), { file: "c1", field: "paramCount" }, /paramCount must be 18 for layers 5-2-2, got 26/);
+    rejects(() => decodeCheckpoint(v1.subarray(0, v1.length - 4), "c1"), { field: "weights" }, /truncated float block/);
+  });
+});
+
+describe("checkpoints v2: a CNN's state block", () => {
+  const P = 159;
+  const ck: Checkpoint = {
+    spec: SMALL_CNN,
+    params: Float32Array.from({ length: P }, (_, i) => i / 100),
+    state: Float32Array.from([0, 0.5, -1, 2, 1, 1, 0.25, 3]),
+    optState: Float32Array.from({ length: P }, (_, i) => -i / 900),
+    optimizer: { name: "sgd-momentum", slots: 1, steps: 7 },
+    epochsCompleted: 0,
+    position: { epoch: 1, batch: 7, lossSum: 1.5, correct: 30, done: 112 },
+    schedule: { plateauScale: 1, best: Infinity, bad: 0 },
+    seed: 2,
+    config: { argv: [] },
+    data: { count: 160, labelsCrc32: "00c0ffee" },
+  };
+  const good = encodeCheckpoint(ck);
+  const stateAt = good.length - (P + P + 8) * 4 + P * 4;
+
+  it("round-trips the state", () => {
+    expect(Array.from(decodeCheckpoint(good, "c").state)).toEqual(Array.from(ck.state));
+  });
+  it("a cut inside the state block, a wrong stateCount, a bad layer, NaN in the state, a bad checksum", () => {
+    const cut = good.subarray(0, stateAt + 12);
+    rejects(() => decodeCheckpoint(cut, "c.simdckpt"), { file: "c.simdckpt", byteOffset: cut.length, field: "state" }, /truncated float block: expected 1304 bytes \(159 parameters \+ 8 state \+ 1×159 optimizer state\), found 648/);
+    rejects(() => decodeCheckpoint(withHeader(good, (h) => (h.stateCount = 0)), "c"), { field: "stateCount" }, /stateCount 0 does not match the layers \(8\)/);
+    rejects(() => decodeCheckpoint(withHeader(good, (h) => ((h.layers as { filters: number }[])[0].filters = 0)), "c"), { field: "layers[0]" }, /filters must be a positive integer, got 0/);
+    rejects(() => decodeCheckpoint(withHeader(good, (h) => ((h.layers as { poolSize: number }[])[2].poolSize = 9)), "c"), { field: "layers" }, /impossible layer stack: layer 3 \(maxpool 9 stride=2\): pool 9×9 is larger than its input 6×6×4/);
+    rejects(() => decodeCheckpoint(withFloat(good, P + 3, Infinity), "c"), { field: "state", byteOffset: stateAt + 12 }, /non-finite state value at state index 3: Infinity/);
+    const bad = Uint8Array.from(good);
+    bad[stateAt + 1] ^= 1;
     rejects(() => decodeCheckpoint(bad, "c"), { field: "floatsCrc32" }, /checksum mismatch/);
   });
 });

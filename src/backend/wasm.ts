@@ -24,6 +24,41 @@ interface KernelExports {
   dropout_forward(a: number, mask: number, n: number, threshold: number, keepScale: number, seed: number): void;
   dropout_backward(g: number, mask: number, n: number): void;
   fill_zero(p: number, n: number): void;
+  // pooling, batch norm, activation backward, uint8 cast (assembly/pool.ts, norm.ts, activations.ts, cast.ts)
+  max_pool_forward(y: number, argmax: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  max_pool_backward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void;
+  avg_pool_forward(y: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  avg_pool_backward(dx: number, dy: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
+  batch_norm_forward(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number, scratch: number, scratchBytes: number): void;
+  batch_norm_backward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number, scratch: number, scratchBytes: number): void;
+  activation_backward(dz: number, z: number, n: number, act: number): void;
+  cast_u8(dst: number, src: number, n: number, scale: number): void;
+  max_pool_forward_naive: KernelExports["max_pool_forward"];
+  max_pool_backward_naive: KernelExports["max_pool_backward"];
+  avg_pool_forward_naive: KernelExports["avg_pool_forward"];
+  avg_pool_backward_naive: KernelExports["avg_pool_backward"];
+  batch_norm_forward_naive: KernelExports["batch_norm_forward"];
+  batch_norm_backward_naive: KernelExports["batch_norm_backward"];
+  activation_backward_naive: KernelExports["activation_backward"];
+  cast_u8_naive: KernelExports["cast_u8"];
+}
+
+/** The pooling / batch-norm / elementwise kernels one WasmBackend calls: the fast ones or their naive twins. */
+type CnnKernels = Pick<KernelExports, "max_pool_forward" | "max_pool_backward" | "avg_pool_forward" | "avg_pool_backward" | "batch_norm_forward" | "batch_norm_backward" | "activation_backward" | "cast_u8">;
+
+function cnnKernels(k: KernelExports, naive: boolean): CnnKernels {
+  return naive
+    ? {
+        max_pool_forward: k.max_pool_forward_naive,
+        max_pool_backward: k.max_pool_backward_naive,
+        avg_pool_forward: k.avg_pool_forward_naive,
+        avg_pool_backward: k.avg_pool_backward_naive,
+        batch_norm_forward: k.batch_norm_forward_naive,
+        batch_norm_backward: k.batch_norm_backward_naive,
+        activation_backward: k.activation_backward_naive,
+        cast_u8: k.cast_u8_naive,
+      }
+    : k;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -50,23 +85,35 @@ export interface WasmBackendOptions {
 }
 
 const PAGE = 65536;
+/**
+ * Bytes kept between the module's static data and slot 0 for kernels whose interface has no scratch
+ * argument: batch norm's per-channel f64 sums (36 bytes a channel; wider layers go in groups). Slot
+ * offsets do not see it. One block per instance: threads sharing one memory will need a block each
+ * (or the kernel a [begin, end) of channels and offsets by channel).
+ */
+const KERNEL_SCRATCH_BYTES = 65536;
 
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   readonly variant: string;
   private readonly k: KernelExports;
   private readonly base: number; // byte address of slot 0
+  private readonly kernelScratch: number; // byte address of KERNEL_SCRATCH_BYTES below slot 0
   private buffer: ArrayBuffer | SharedArrayBuffer;
   private f: Float32Array;
   private readonly fwd: KernelExports["dense_forward"];
   private readonly fwdU8: KernelExports["dense_forward_u8"];
   private readonly bwd: KernelExports["dense_backward"];
   private readonly bwdU8: KernelExports["dense_backward_u8"];
+  private readonly cnn: CnnKernels;
 
   constructor(options: WasmBackendOptions = {}) {
     const instance = new WebAssembly.Instance(kernelModule(), {});
     this.k = instance.exports as unknown as KernelExports;
-    this.base = Math.ceil(this.k.heap_base() / 64) * 64;
+    this.kernelScratch = Math.ceil(this.k.heap_base() / 64) * 64;
+    this.base = this.kernelScratch + KERNEL_SCRATCH_BYTES;
+    const short = this.base - this.k.memory.buffer.byteLength;
+    if (short > 0) this.k.memory.grow(Math.ceil(short / PAGE));
     const naive = options.kernels === "naive";
     this.variant = naive ? "wasm-naive" : "wasm-simd";
     this.fwd = naive ? this.k.dense_forward_naive : this.k.dense_forward;
@@ -75,6 +122,7 @@ export class WasmBackend implements Backend {
     this.bwdU8 = naive ? this.k.dense_backward_u8_naive : this.k.dense_backward_u8;
     this.buffer = this.k.memory.buffer;
     this.f = new Float32Array(this.buffer, this.base);
+    this.cnn = cnnKernels(this.k, naive);
   }
 
   allocate(slots: number): void {
@@ -151,5 +199,31 @@ export class WasmBackend implements Backend {
   }
   zero(p: number, n: number): void {
     this.k.fill_zero(this.ptr(p), n);
+  }
+
+  // ---- pooling, batch norm, activation backward, uint8 cast ----
+  maxPoolForward(y: number, argmax: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void {
+    this.cnn.max_pool_forward(this.ptr(y), this.ptr(argmax), this.ptr(x), B, H, W, C, PH, PW, SH, SW, OH, OW);
+  }
+  maxPoolBackward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void {
+    this.cnn.max_pool_backward(this.ptr(dx), this.ptr(dy), this.ptr(argmax), B, H, W, C, OH, OW);
+  }
+  avgPoolForward(y: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void {
+    this.cnn.avg_pool_forward(this.ptr(y), this.ptr(x), B, H, W, C, PH, PW, SH, SW, OH, OW);
+  }
+  avgPoolBackward(dx: number, dy: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void {
+    this.cnn.avg_pool_backward(this.ptr(dx), this.ptr(dy), B, H, W, C, PH, PW, SH, SW, OH, OW);
+  }
+  batchNormForward(a: number, z: number, x: number, gamma: number, beta: number, mean: number, invStd: number, runMean: number, runVar: number, N: number, C: number, training: number, momentum: number, eps: number, act: number): void {
+    this.cnn.batch_norm_forward(this.ptr(a), this.ptr(z), this.ptr(x), this.ptr(gamma), this.ptr(beta), this.ptr(mean), this.ptr(invStd), this.ptr(runMean), this.ptr(runVar), N, C, training ? 1 : 0, momentum, eps, act, this.kernelScratch, KERNEL_SCRATCH_BYTES);
+  }
+  batchNormBackward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number): void {
+    this.cnn.batch_norm_backward(this.ptr(dx), this.ptr(dgamma), this.ptr(dbeta), this.ptr(dz), this.ptr(x), this.ptr(gamma), this.ptr(mean), this.ptr(invStd), N, C, this.kernelScratch, KERNEL_SCRATCH_BYTES);
+  }
+  activationBackward(dz: number, z: number, n: number, act: number): void {
+    this.cnn.activation_backward(this.ptr(dz), this.ptr(z), n, act);
+  }
+  castU8(dst: number, src: number, n: number, scale: number): void {
+    this.cnn.cast_u8(this.ptr(dst), this.ptr(src), n, scale);
   }
 }

@@ -26,8 +26,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const out = values.out as string | undefined;
   if (!out) throw new SimdnetError("missing --out DIR");
   const modelPath = values.model as string | undefined;
-  const { spec, params } = readModelFile(modelPath);
-  const { modelJson, weights } = toTfjsLayers(spec, params);
+  const { spec, params, state } = readModelFile(modelPath);
+  const { modelJson, weights } = toTfjsLayers(spec, params, state);
   try {
     mkdirSync(out, { recursive: true });
   } catch (e) {

@@ -20,7 +20,7 @@ export function readModelFile(path: string | undefined): ModelFile {
   return decodeModel(bytes, path);
 }
 
-/** Inference only: an arena sized for `batch` rows, no optimizer state, the model's weights. */
+/** Inference only: an arena sized for `batch` rows, no optimizer state, the model's weights and state. */
 export function inferenceNetwork(model: ModelFile, batch = 256): Network {
   const net = new Network(model.spec, new WasmBackend(), batch);
   net.setParams(model.params);

@@ -1,7 +1,7 @@
 // The layer kinds by name, and the full stack of a model: its hidden layers (or the MLP's
 // `hidden` widths) with defaults filled in, then the output dense layer (one unit per class).
 import { SimdnetError } from "../errors.js";
-import type { Activation, ModelSpec } from "../model/spec.js";
+import { ACTIVATION_CODES, type Activation, type ModelSpec } from "../model/spec.js";
 import { batchNormalization } from "./batchnorm.js";
 import { conv2d } from "./conv2d.js";
 import { dense } from "./dense.js";
@@ -97,7 +97,10 @@ export function checkConfig(c: LayerConfig): LayerConfig {
   const bad = (what: string) => {
     throw new SimdnetError(`layer "${layerName(c)}": ${what}`);
   };
-  if (!(c.type in LAYER_KINDS)) throw new SimdnetError(`unknown layer type "${(c as { type: string }).type}"; expected one of ${Object.keys(LAYER_KINDS).join(", ")}`);
+  if (typeof c !== "object" || c === null || !Object.hasOwn(LAYER_KINDS, (c as { type: unknown }).type as string))
+    throw new SimdnetError(`unknown layer type ${JSON.stringify((c as { type?: unknown } | null)?.type)}; expected one of ${Object.keys(LAYER_KINDS).join(", ")}`);
+  const act = (c as { activation?: unknown }).activation;
+  if (act !== undefined && !Object.hasOwn(ACTIVATION_CODES, act as string)) bad(`unknown activation ${JSON.stringify(act)}; expected one of ${Object.keys(ACTIVATION_CODES).join(", ")}`);
   switch (c.type) {
     case "dense":
       if (!posInt(c.units, 1, 1 << 24)) bad(`units must be a positive integer, got ${c.units}`);

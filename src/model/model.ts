@@ -115,6 +115,11 @@ export class Model {
     return this.params.slice();
   }
 
+  /** A copy of the non-trainable state (batch-norm running means and variances, layer by layer). */
+  getState(): Float32Array {
+    return this.state.slice();
+  }
+
   /** Trains in place; returns the per-epoch history. */
   async fit(trainData: Dataset, o: ModelFitOptions = {}): Promise<EpochStats[]> {
     this.checkData(trainData);

@@ -3,7 +3,7 @@
 // browser build could use it too; src/cli/train.ts writes it for `simdnet train --report`.
 import { argmaxRows, confusionMatrix, perClassMetrics } from "../model/metrics.js";
 import { layerSizes, type ModelSpec } from "../model/spec.js";
-import { paramCount } from "../model/arena.js";
+import { computeLayout, describeStack, paramCount } from "../model/arena.js";
 import type { Network } from "../model/network.js";
 import type { Subset } from "../data/dataset.js";
 import type { EpochStats } from "../train/trainer.js";
@@ -184,7 +184,7 @@ export function renderReport(r: ReportInput): string {
     { id: "accuracy-chart", title: "Accuracy", yLabel: "accuracy", yMax: 1, format: (v) => `${Number((100 * v).toFixed(1))}%` },
   );
   const model: [string, string][] = [
-    ["layers", layerSizes(r.spec).join(" → ")],
+    ["layers", r.spec.layers ? describeStack(computeLayout(r.spec, 1)) : layerSizes(r.spec).join(" → ")],
     ["hidden activation", r.spec.activation],
     ["output", "softmax"],
     ["parameters", int(paramCount(r.spec))],
@@ -206,7 +206,7 @@ export function renderReport(r: ReportInput): string {
 <title>${escapeHtml(title)}</title><style>${STYLE}</style></head>
 <body><main>
 <h1>${escapeHtml(title)}</h1>
-<p class="sub">${escapeHtml([`${layerSizes(r.spec).join("-")} ${r.spec.activation}`, r.backend, r.createdAt ?? ""].filter(Boolean).join(" · "))}</p>
+<p class="sub">${escapeHtml([describeStack(computeLayout(r.spec, 1)), r.backend, r.createdAt ?? ""].filter(Boolean).join(" · "))}</p>
 <section id="summary" class="cards">${cards.map(([k, v]) => `<div class="card"><b>${escapeHtml(v)}</b><span>${escapeHtml(k)}</span></div>`).join("")}</section>
 <h2>Learning curves</h2>
 <section id="curves" class="charts">${lossChart}${accChart}</section>
