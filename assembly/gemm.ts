@@ -76,7 +76,7 @@ export function pack_a4<T>(p: usize, a: usize, lda: i32, i0: i32, rows: i32, K: 
 }
 
 // Stores the 4×4 transpose of rows (r0..r3) at p: p[c*4 + r] = r_r[c].
-@inline function transpose4_store(p: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
+@inline export function transpose4_store(p: usize, r0: v128, r1: v128, r2: v128, r3: v128): void {
   const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // a0 b0 a1 b1
   const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5); // c0 d0 c1 d1
   const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7); // a2 b2 a3 b3
@@ -579,4 +579,152 @@ export function gemm_panel2_gather(c: usize, ldc: i32, p: usize, koff: usize, bm
   if (ncols > 4) store_cols(p + 16, v1, ncols - 4);
   if (ncols > 8) store_cols(p + 32, v2, ncols - 8);
   if (ncols > 12) store_cols(p + 48, v3, ncols - 12);
+}
+
+// C(rows ≤ 4, N) += P(K, 4)ᵀ · Bm(K, N): gemm_panel4 that accumulates into C instead of
+// overwriting it (the conv filter gradient sums chunks of im2col rows). C row stride ldc, Bm row
+// stride ldb. 4×8 tile, 8 accumulators; tails load whole vectors and store only valid lanes.
+export function gemm_panel4_acc(c: usize, ldc: i32, p: usize, bm: usize, ldb: i32, K: i32, N: i32, rows: i32): void {
+  const ldb4 = <usize>ldb * 4;
+  const ldc4 = <usize>ldc * 4;
+  for (let j = 0; j < N; j += 8) {
+    const ncols = min(8, N - j);
+    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    let pp = p;
+    let bk = bm + <usize>j * 4;
+    if (ncols > 4) {
+      for (let k = 0; k < K; k++) {
+        const b0 = v128.load(bk);
+        const b1 = v128.load(bk, 16);
+        let a = v128.load32_splat(pp);
+        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+        a = v128.load32_splat(pp, 4);
+        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+        a = v128.load32_splat(pp, 8);
+        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+        a = v128.load32_splat(pp, 12);
+        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+        pp += 16; bk += ldb4;
+      }
+    } else {
+      // 4-column tail: two interleaved chains over k (the c?1 accumulators are free here)
+      let k = 0;
+      for (; k + 2 <= K; k += 2) {
+        const b0 = v128.load(bk);
+        const b1 = v128.load(bk + ldb4);
+        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
+        c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
+        c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
+        c30 = f32x4.add(c30, f32x4.mul(v128.load32_splat(pp, 12), b0));
+        c01 = f32x4.add(c01, f32x4.mul(v128.load32_splat(pp, 16), b1));
+        c11 = f32x4.add(c11, f32x4.mul(v128.load32_splat(pp, 20), b1));
+        c21 = f32x4.add(c21, f32x4.mul(v128.load32_splat(pp, 24), b1));
+        c31 = f32x4.add(c31, f32x4.mul(v128.load32_splat(pp, 28), b1));
+        pp += 32; bk += ldb4 * 2;
+      }
+      if (k < K) {
+        const b0 = v128.load(bk);
+        c00 = f32x4.add(c00, f32x4.mul(v128.load32_splat(pp), b0));
+        c10 = f32x4.add(c10, f32x4.mul(v128.load32_splat(pp, 4), b0));
+        c20 = f32x4.add(c20, f32x4.mul(v128.load32_splat(pp, 8), b0));
+        c30 = f32x4.add(c30, f32x4.mul(v128.load32_splat(pp, 12), b0));
+      }
+      c00 = f32x4.add(c00, c01); c10 = f32x4.add(c10, c11); c20 = f32x4.add(c20, c21); c30 = f32x4.add(c30, c31);
+      c01 = f32x4.splat(0); c11 = c01; c21 = c01; c31 = c01;
+    }
+    const cp = c + <usize>j * 4;
+    acc_row8(cp, c00, c01, ncols);
+    if (rows > 1) acc_row8(cp + ldc4, c10, c11, ncols);
+    if (rows > 2) acc_row8(cp + ldc4 * 2, c20, c21, ncols);
+    if (rows > 3) acc_row8(cp + ldc4 * 3, c30, c31, ncols);
+  }
+}
+
+@inline function acc_row8(p: usize, v0: v128, v1: v128, ncols: i32): void {
+  store_cols(p, f32x4.add(v128.load(p), v0), ncols);
+  if (ncols > 4) store_cols(p + 16, f32x4.add(v128.load(p, 16), v1), ncols - 4);
+}
+
+// C(rows ≤ 4, N) += Σ_i a_i ⊗ Bm[i, :] with a_i = (A[tab_i + t0], A[tab_i + t1], A[tab_i + t2],
+// A[tab_i + t3]): gemm_panel4_acc whose panel is gathered in the loop instead of packed — tab
+// (K u32) holds a base address per row of Bm, t0..t3 byte offsets from it (the conv filter
+// gradient: a window's address per output pixel and four taps). For a narrow N (one or two
+// 8-column blocks) packing a panel cost as much as the multiply-adds.
+export function gemm_gather4_acc(c: usize, ldc: i32, tab: usize, t0: usize, t1: usize, t2: usize, t3: usize, bm: usize, ldb: i32, K: i32, N: i32, rows: i32): void {
+  const ldb4 = <usize>ldb * 4;
+  const ldc4 = <usize>ldc * 4;
+  const end = tab + <usize>K * 4;
+  for (let j = 0; j < N; j += 8) {
+    const ncols = min(8, N - j);
+    let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+    let bk = bm + <usize>j * 4;
+    for (let tp = tab; tp < end; tp += 4) {
+      const base = <usize>load<u32>(tp);
+      const b0 = v128.load(bk);
+      const b1 = v128.load(bk, 16);
+      let a = v128.load32_splat(base + t0);
+      c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+      a = v128.load32_splat(base + t1);
+      c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+      a = v128.load32_splat(base + t2);
+      c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+      a = v128.load32_splat(base + t3);
+      c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+      bk += ldb4;
+    }
+    const cp = c + <usize>j * 4;
+    acc_row8(cp, c00, c01, ncols);
+    if (rows > 1) acc_row8(cp + ldc4, c10, c11, ncols);
+    if (rows > 2) acc_row8(cp + ldc4 * 2, c20, c21, ncols);
+    if (rows > 3) acc_row8(cp + ldc4 * 3, c30, c31, ncols);
+  }
+}
+
+// C(1, N) += Σ_i A[tab_i + t0] · Bm[i, :]: the one-row case of gemm_gather4_acc (the last tap of
+// a layer whose K·K·C is 1 mod 4), which would otherwise pay for four rows. Up to 32 columns per
+// pass (8 accumulators); narrower passes for the last 16 or 8 columns. Tails store valid lanes only.
+export function gemm_gather1_acc(c: usize, tab: usize, t0: usize, bm: usize, ldb: i32, K: i32, N: i32): void {
+  const ldb4 = <usize>ldb * 4;
+  const end = tab + <usize>K * 4;
+  for (let j = 0; j < N; j += 32) {
+    const ncols = min(32, N - j);
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    let bk = bm + <usize>j * 4;
+    if (ncols > 16) {
+      for (let tp = tab; tp < end; tp += 4) {
+        const a = v128.load32_splat(<usize>load<u32>(tp) + t0);
+        s0 = f32x4.add(s0, f32x4.mul(a, v128.load(bk))); s1 = f32x4.add(s1, f32x4.mul(a, v128.load(bk, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(a, v128.load(bk, 32))); s3 = f32x4.add(s3, f32x4.mul(a, v128.load(bk, 48)));
+        s4 = f32x4.add(s4, f32x4.mul(a, v128.load(bk, 64))); s5 = f32x4.add(s5, f32x4.mul(a, v128.load(bk, 80)));
+        s6 = f32x4.add(s6, f32x4.mul(a, v128.load(bk, 96))); s7 = f32x4.add(s7, f32x4.mul(a, v128.load(bk, 112)));
+        bk += ldb4;
+      }
+    } else {
+      // ≤ 16 columns: two rows per trip into two sets of accumulators (more adds in flight)
+      let tp = tab;
+      for (; tp + 4 < end; tp += 8) {
+        const a = v128.load32_splat(<usize>load<u32>(tp) + t0);
+        const e = v128.load32_splat(<usize>load<u32>(tp, 4) + t0);
+        const bn = bk + ldb4;
+        s0 = f32x4.add(s0, f32x4.mul(a, v128.load(bk))); s1 = f32x4.add(s1, f32x4.mul(a, v128.load(bk, 16)));
+        s4 = f32x4.add(s4, f32x4.mul(e, v128.load(bn))); s5 = f32x4.add(s5, f32x4.mul(e, v128.load(bn, 16)));
+        if (ncols > 8) {
+          s2 = f32x4.add(s2, f32x4.mul(a, v128.load(bk, 32))); s3 = f32x4.add(s3, f32x4.mul(a, v128.load(bk, 48)));
+          s6 = f32x4.add(s6, f32x4.mul(e, v128.load(bn, 32))); s7 = f32x4.add(s7, f32x4.mul(e, v128.load(bn, 48)));
+        }
+        bk += ldb4 * 2;
+      }
+      if (tp < end) {
+        const a = v128.load32_splat(<usize>load<u32>(tp) + t0);
+        s0 = f32x4.add(s0, f32x4.mul(a, v128.load(bk))); s1 = f32x4.add(s1, f32x4.mul(a, v128.load(bk, 16)));
+        s2 = f32x4.add(s2, f32x4.mul(a, v128.load(bk, 32))); s3 = f32x4.add(s3, f32x4.mul(a, v128.load(bk, 48)));
+      }
+      s0 = f32x4.add(s0, s4); s1 = f32x4.add(s1, s5); s2 = f32x4.add(s2, s6); s3 = f32x4.add(s3, s7);
+    }
+    const cp = c + <usize>j * 4;
+    acc_row8(cp, s0, s1, ncols);
+    if (ncols > 8) acc_row8(cp + 32, s2, s3, ncols - 8);
+    if (ncols > 16) acc_row8(cp + 64, s4, s5, ncols - 16);
+    if (ncols > 24) acc_row8(cp + 96, s6, s7, ncols - 24);
+  }
 }

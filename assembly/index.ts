@@ -4,13 +4,15 @@ export { dense_forward, dense_forward_u8, dense_backward, dense_backward_u8, den
 export { dense_forward_naive, dense_forward_u8_naive, dense_backward_naive, dense_backward_u8_naive } from "./naive";
 export { softmax_xent, count_correct } from "./softmax_xent";
 export { sgd_step, sgd_momentum_step, adam_step, sum_squares, scale_inplace, fill_zero } from "./optim";
+export { conv_forward, conv_forward_u8, conv_backward_filter, conv_backward_filter_u8, conv_backward_data } from "./conv";
+export { conv_forward_naive, conv_forward_u8_naive, conv_backward_filter_naive, conv_backward_filter_u8_naive, conv_backward_data_naive } from "./naive";
 
 // First byte past the module's static data: the arena starts at or after it.
 export function heap_base(): usize {
   return __heap_base;
 }
 export { dropout_forward, dropout_backward } from "./dropout";
-export { peak_probe } from "./probe";
+export { peak_probe, peak_probe_2x16, peak_probe_regs, peak_probe_split, clock_probe } from "./probe";
 export { max_pool_forward, max_pool_backward, avg_pool_forward, avg_pool_backward } from "./pool";
 export { batch_norm_forward, batch_norm_backward } from "./norm";
 export { activation_backward } from "./activations";

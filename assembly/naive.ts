@@ -198,3 +198,100 @@ export function activation_backward_naive(dz: usize, z: usize, n: i32, act: i32)
 export function cast_u8_naive(dst: usize, src: usize, n: i32, scale: f32): void {
   for (let i = 0; i < n; i++) store<f32>(at(dst, i), <f32>load<u8>(src + <usize>i) * scale);
 }
+// ---- convolution twins of conv.ts (direct loops, no im2col): same signatures and results up to
+// summation order. x: (B, H, W, C), w: (K, K, C, F), b: (F), z, a, dz: (B, OH, OW, F).
+
+@inline function conv_forward_naive_t<T>(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scale: f32): void {
+  const esz = <usize>sizeof<T>();
+  for (let n = 0; n < B; n++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let f = 0; f < F; f++) {
+          let s: f32 = load<f32>(b + <usize>f * 4);
+          for (let ky = 0; ky < K; ky++) {
+            const iy = oy * S - padT + ky;
+            if (iy < 0 || iy >= H) continue;
+            for (let kx = 0; kx < K; kx++) {
+              const ix = ox * S - padL + kx;
+              if (ix < 0 || ix >= W) continue;
+              for (let c = 0; c < C; c++)
+                s += <f32>load<T>(x + (((<usize>n * H + iy) * W + ix) * C + c) * esz) * scale * load<f32>(w + (((<usize>ky * K + kx) * C + c) * F + f) * 4);
+            }
+          }
+          const o = (((<usize>n * OH + oy) * OW + ox) * F + f) * 4;
+          store<f32>(z + o, s);
+          store<f32>(a + o, act_scalar(s, act));
+        }
+}
+
+export function conv_forward_naive(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize): void {
+  conv_forward_naive_t<f32>(a, z, x, w, b, B, H, W, C, F, K, S, padT, padL, OH, OW, act, 1);
+}
+
+export function conv_forward_u8_naive(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act: i32, scratch: usize): void {
+  conv_forward_naive_t<u8>(a, z, x, w, b, B, H, W, C, F, K, S, padT, padL, OH, OW, act, INV_255);
+}
+
+// Accumulates dw += Σ x·dz, db += Σ dz.
+@inline function conv_backward_filter_naive_t<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scale: f32): void {
+  const esz = <usize>sizeof<T>();
+  for (let ky = 0; ky < K; ky++)
+    for (let kx = 0; kx < K; kx++)
+      for (let c = 0; c < C; c++)
+        for (let f = 0; f < F; f++) {
+          let s: f32 = 0;
+          for (let n = 0; n < B; n++)
+            for (let oy = 0; oy < OH; oy++) {
+              const iy = oy * S - padT + ky;
+              if (iy < 0 || iy >= H) continue;
+              for (let ox = 0; ox < OW; ox++) {
+                const ix = ox * S - padL + kx;
+                if (ix < 0 || ix >= W) continue;
+                s += <f32>load<T>(x + (((<usize>n * H + iy) * W + ix) * C + c) * esz) * scale * load<f32>(dz + (((<usize>n * OH + oy) * OW + ox) * F + f) * 4);
+              }
+            }
+          const o = (((<usize>ky * K + kx) * C + c) * F + f) * 4;
+          store<f32>(dw + o, load<f32>(dw + o) + s);
+        }
+  for (let f = 0; f < F; f++) {
+    let s: f32 = 0;
+    for (let i = 0; i < B * OH * OW; i++) s += load<f32>(dz + (<usize>i * F + f) * 4);
+    store<f32>(db + <usize>f * 4, load<f32>(db + <usize>f * 4) + s);
+  }
+}
+
+export function conv_backward_filter_naive(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
+  conv_backward_filter_naive_t<f32>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, 1);
+}
+
+export function conv_backward_filter_u8_naive(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
+  conv_backward_filter_naive_t<u8>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, INV_255);
+}
+
+// Overwrites dx[n, iy, ix, c] = act_prev'(z_prev) · Σ over the (ky, kx) with iy = oy·S − padT + ky
+// (and likewise for ix) of Σ_f dz[n, oy, ox, f]·w[ky, kx, c, f]: gathered per input pixel.
+export function conv_backward_data_naive(dx: usize, dz: usize, w: usize, z_prev: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, act_prev: i32, scratch: usize): void {
+  for (let n = 0; n < B; n++)
+    for (let iy = 0; iy < H; iy++)
+      for (let ix = 0; ix < W; ix++)
+        for (let c = 0; c < C; c++) {
+          let s: f32 = 0;
+          for (let ky = 0; ky < K; ky++) {
+            const ty = iy + padT - ky;
+            if (ty < 0 || ty % S != 0) continue;
+            const oy = ty / S;
+            if (oy >= OH) continue;
+            for (let kx = 0; kx < K; kx++) {
+              const tx = ix + padL - kx;
+              if (tx < 0 || tx % S != 0) continue;
+              const ox = tx / S;
+              if (ox >= OW) continue;
+              for (let f = 0; f < F; f++)
+                s += load<f32>(dz + (((<usize>n * OH + oy) * OW + ox) * F + f) * 4) * load<f32>(w + (((<usize>ky * K + kx) * C + c) * F + f) * 4);
+            }
+          }
+          const o = (((<usize>n * H + iy) * W + ix) * C + c) * 4;
+          const g: f32 = act_prev == 0 ? 1 : act_grad_scalar(load<f32>(z_prev + o), act_prev);
+          store<f32>(dx + o, s * g);
+        }
+}

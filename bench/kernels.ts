@@ -1,5 +1,8 @@
-// Kernel throughput: the peak probe, the three GEMM shapes of training (wasm SIMD, wasm naive,
-// TypeScript), softmax + cross-entropy and the SGD update.
+// Kernel throughput: the dense GEMM shapes of training (wasm SIMD, wasm naive, TypeScript), the
+// uint8 first-layer kernels training runs, softmax + cross-entropy and the SGD update.
+// Every kernel is timed on its own (p50 of tinybench runs): the wasm SIMD rows call the exports
+// directly on a kernel instance of their own (bench/common.ts RawWasm), so dX is dense_backward_dx
+// itself, not a difference of two timings. The peak probes live in bench/peak.ts.
 import { Bench } from "tinybench";
 import { WasmBackend, kernelModule } from "../src/backend/wasm.js";
 import { JsBackend } from "../src/backend/js.js";
@@ -7,28 +10,15 @@ import type { Backend } from "../src/backend/types.js";
 import { NONE } from "../src/backend/types.js";
 import { Rng } from "../src/rng.js";
 import { layerScratchSlots } from "../src/model/arena.js";
-import { quick, log, median, timeMedian } from "./common.js";
+import { quick, log, median, timeMedian, RawWasm, taskSeconds, mnistPixels } from "./common.js";
+import { measureProbes } from "./peak.js";
 
-/** Single-core f32x4 mul+add GFLOP/s (assembly/probe.ts): median of timed runs after a warm-up. */
+/** Best f32x4 mul+add GFLOP/s over the probe shapes (bench/peak.ts), for callers that want one number. */
 export function peakGflops(): number {
-  const inst = new WebAssembly.Instance(kernelModule(), {});
-  const probe = inst.exports.peak_probe as (iters: number, block: number) => number;
-  const memory = inst.exports.memory as WebAssembly.Memory;
-  const block = memory.buffer.byteLength; // a fresh page past everything else
-  memory.grow(1);
-  new Float32Array(memory.buffer, block, 256).fill(1e-3);
-  const iters = 1e7;
-  probe(iters, block); // leave Liftoff for the optimising tier
-  const runs: number[] = [];
-  for (let r = 0; r < (quick ? 5 : 11); r++) {
-    const t0 = performance.now();
-    probe(iters, block);
-    runs.push((iters * 64) / ((performance.now() - t0) / 1000) / 1e9); // 8 accumulators × 4 lanes × (mul + add)
-  }
-  return median(runs);
+  return Math.max(...Object.values(measureProbes()));
 }
 
-interface Shape {
+export interface Shape {
   B: number;
   IN: number;
   OUT: number;
@@ -52,34 +42,92 @@ function layerArena(be: Backend, s: Shape) {
   return r;
 }
 
-export interface GemmFigures {
-  shape: string;
-  gflops: { fwd: Record<string, number>; dW: Record<string, number>; dX: Record<string, number> };
+/** The same layer on a raw kernel instance (byte addresses), for the directly timed SIMD exports. */
+function rawLayer(wasm: RawWasm, s: Shape) {
+  const { B, IN, OUT } = s;
+  const rng = new Rng(B + IN + OUT);
+  const f32 = (n: number) => {
+    const p = wasm.alloc(4 * n);
+    const v = wasm.f32(p, n);
+    for (let i = 0; i < n; i++) v[i] = rng.normal() * 0.1;
+    return p;
+  };
+  return { x: f32(B * IN), xu8: wasm.alloc(B * IN), w: f32(IN * OUT), b: f32(OUT), z: f32(B * OUT), dz: f32(B * OUT), dx: f32(B * IN), zp: f32(B * IN), dw: f32(IN * OUT), db: f32(OUT), scratch: f32(layerScratchSlots(IN, OUT)) };
 }
 
-export async function gemmBench(shapes: (Shape & { name: string })[]): Promise<GemmFigures[]> {
+export interface GemmFigures {
+  shape: string;
+  /** GFLOP/s (2·B·IN·OUT per op). dX is timed directly for wasm (dense_backward_dx); the naive and
+   *  TypeScript twins have no separate dX entry, so they report dW+dX together (4·B·IN·OUT). */
+  gflops: { fwd: Record<string, number>; dW: Record<string, number>; dX: Record<string, number>; dWdX: Record<string, number> };
+  /** First-layer shapes only: the uint8 kernels training runs (dense_forward_u8, dense_backward_u8,
+   *  no dX), on real MNIST pixels and on the same pixels with every zero set to 1. GFLOP/s counted
+   *  dense-equivalent (2·B·IN·OUT): they skip zero pixels, so on MNIST they exceed the probe. */
+  u8?: { mnist: { fwd: number; dW: number }; dense: { fwd: number; dW: number } };
+}
+
+export async function gemmBench(shapes: (Shape & { name: string; firstLayer?: boolean })[]): Promise<GemmFigures[]> {
   const out: GemmFigures[] = [];
-  const backends: [string, Backend][] = [
-    ["wasm", new WasmBackend()],
+  const raw = new RawWasm(kernelModule());
+  const twins: [string, Backend][] = [
     ["wasmNaive", new WasmBackend({ kernels: "naive" })],
     ["js", new JsBackend("f32")],
   ];
+  const t = { time: quick ? 150 : 600, warmupTime: 200 };
   for (const s of shapes) {
     const flops = 2 * s.B * s.IN * s.OUT;
-    const fig: GemmFigures = { shape: s.name, gflops: { fwd: {}, dW: {}, dX: {} } };
-    for (const [name, be] of backends) {
+    const g = (sec: number, f = flops) => f / sec / 1e9;
+    const fig: GemmFigures = { shape: s.name, gflops: { fwd: {}, dW: {}, dX: {}, dWdX: {} } };
+    // wasm SIMD, each export on its own (dz_prev = 0 skips dX inside dense_backward)
+    const r = rawLayer(raw, s);
+    const k = raw.k;
+    const sec = await taskSeconds(
+      {
+        fwd: () => void k.dense_forward(r.z, r.z, r.x, r.w, r.b, s.B, s.IN, s.OUT, 0, r.scratch),
+        dW: () => void k.dense_backward(0, r.dw, r.db, r.dz, r.x, r.zp, r.w, s.B, s.IN, s.OUT, 0, r.scratch),
+        dX: () => void k.dense_backward_dx(r.dx, r.dz, r.x, r.zp, r.w, s.B, s.IN, s.OUT, 1, r.scratch),
+        dWdX: () => void k.dense_backward(r.dx, r.dw, r.db, r.dz, r.x, r.zp, r.w, s.B, s.IN, s.OUT, 1, r.scratch),
+      },
+      t,
+    );
+    fig.gflops.fwd.wasm = g(sec.fwd);
+    fig.gflops.dW.wasm = g(sec.dW);
+    fig.gflops.dX.wasm = g(sec.dX);
+    fig.gflops.dWdX.wasm = g(sec.dWdX, 2 * flops);
+    if (s.firstLayer) {
+      const u8 = { mnist: { fwd: 0, dW: 0 }, dense: { fwd: 0, dW: 0 } };
+      for (const kind of ["mnist", "dense"] as const) {
+        raw.u8(r.xu8, s.B * s.IN).set(mnistPixels(s.B, kind === "dense"));
+        const su = await taskSeconds(
+          {
+            fwd: () => void k.dense_forward_u8(r.z, r.z, r.xu8, r.w, r.b, s.B, s.IN, s.OUT, 1, r.scratch),
+            dW: () => void k.dense_backward_u8(r.dw, r.db, r.dz, r.xu8, s.B, s.IN, s.OUT, r.scratch),
+          },
+          t,
+        );
+        u8[kind] = { fwd: g(su.fwd), dW: g(su.dW) };
+      }
+      fig.u8 = u8;
+    }
+    log(
+      `  gemm ${s.name} wasm: fwd ${fig.gflops.fwd.wasm.toFixed(2)} dW ${fig.gflops.dW.wasm.toFixed(2)} dX ${fig.gflops.dX.wasm.toFixed(2)} (dW+dX ${fig.gflops.dWdX.wasm.toFixed(2)}) GFLOP/s` +
+        (fig.u8 ? `; uint8 first layer, MNIST fwd ${fig.u8.mnist.fwd.toFixed(2)} dW ${fig.u8.mnist.dW.toFixed(2)}, dense pixels fwd ${fig.u8.dense.fwd.toFixed(2)} dW ${fig.u8.dense.dW.toFixed(2)} (dense-equivalent)` : ""),
+    );
+    // the scalar twins, through their backends
+    for (const [name, be] of twins) {
       const a = layerArena(be, s);
-      const slow = name !== "wasm";
-      const bench = new Bench({ time: quick || slow ? 150 : 600, warmupTime: slow ? 50 : 200, iterations: 3 });
-      bench.add("fwd", () => be.denseForward(a.z, a.z, a.x, a.w, a.b, s.B, s.IN, s.OUT, 0, a.scratch));
-      bench.add("dW", () => be.denseBackward(NONE, a.dw, a.db, a.dz, a.x, a.zp, a.w, s.B, s.IN, s.OUT, 0, a.scratch));
-      bench.add("dW+dX", () => be.denseBackward(a.dx, a.dw, a.db, a.dz, a.x, a.zp, a.w, s.B, s.IN, s.OUT, 1, a.scratch));
-      await bench.run();
-      const p50 = (n: string) => (bench.getTask(n)!.result as { latency: { p50: number } }).latency.p50 / 1000;
-      fig.gflops.fwd[name] = flops / p50("fwd") / 1e9;
-      fig.gflops.dW[name] = flops / p50("dW") / 1e9;
-      fig.gflops.dX[name] = flops / Math.max(p50("dW+dX") - p50("dW"), 1e-9) / 1e9;
-      log(`  gemm ${s.name} ${name}: fwd ${fig.gflops.fwd[name].toFixed(2)} dW ${fig.gflops.dW[name].toFixed(2)} dX ${fig.gflops.dX[name].toFixed(2)} GFLOP/s`);
+      const st = await taskSeconds(
+        {
+          fwd: () => be.denseForward(a.z, a.z, a.x, a.w, a.b, s.B, s.IN, s.OUT, 0, a.scratch),
+          dW: () => be.denseBackward(NONE, a.dw, a.db, a.dz, a.x, a.zp, a.w, s.B, s.IN, s.OUT, 0, a.scratch),
+          dWdX: () => be.denseBackward(a.dx, a.dw, a.db, a.dz, a.x, a.zp, a.w, s.B, s.IN, s.OUT, 1, a.scratch),
+        },
+        { time: 150, warmupTime: 50 },
+      );
+      fig.gflops.fwd[name] = g(st.fwd);
+      fig.gflops.dW[name] = g(st.dW);
+      fig.gflops.dWdX[name] = g(st.dWdX, 2 * flops);
+      log(`  gemm ${s.name} ${name}: fwd ${fig.gflops.fwd[name].toFixed(2)} dW ${fig.gflops.dW[name].toFixed(2)} dW+dX ${fig.gflops.dWdX[name].toFixed(2)} GFLOP/s`);
     }
     out.push(fig);
   }

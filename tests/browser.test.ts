@@ -7,20 +7,23 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { gzipSync } from "node:zlib";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { build } from "vite";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { loadMnistDir } from "../src/data/files.js";
 import { realMnistDir } from "./helpers.js";
 import { encodeIdx, idxToDataset, parseIdx } from "../src/data/idx.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
-import { resolveTrainConfig, runTrain } from "../src/cli/train.js";
+import { PRESETS, resolveTrainConfig, runTrain } from "../src/cli/train.js";
+import { evaluateCommand } from "../src/cli/evaluate.js";
+import { computeLayout, describeStack } from "../src/model/arena.js";
+import { fullStack } from "../src/layers/index.js";
 import type { Reporter } from "../src/cli/output.js";
 import { decodeModel } from "../src/model/format.js";
 import { Network } from "../src/model/network.js";
 import { WasmBackend } from "../src/backend/wasm.js";
 import { fit, type EpochStats } from "../src/train/trainer.js";
-import { DEFAULT_SETTINGS, prepareRun, type TrainSettings } from "../web/training.js";
+import { DEFAULT_SETTINGS, prepareRun, specFor, WEB_PRESETS, type TrainSettings } from "../web/training.js";
 
 const CHROMIUM = process.env.SIMDNET_CHROMIUM ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
@@ -33,6 +36,12 @@ const TRAIN_SUBSET = 2000;
 const TEST_SUBSET = 1000;
 // what the test types into the page's settings form; replayed in Node for the parity check
 const SETTINGS: TrainSettings = { hidden: [128], activation: "relu", optimizer: "sgd", lr: 0.1, epochs: 6, batchSize: 32, valSplit: 0.1, seed: 1 };
+const SAMPLE_DIR = join(process.cwd(), "data/mnist-sample");
+/** The CNN the CLI trains for the load-and-draw test: the TF.js tutorial net with a batch norm (so its running statistics must load too). */
+const CLI_CNN = "conv 8 5 act=none, batchnorm act=relu, maxpool 2, conv 16 5, maxpool 2";
+/** The CNN the page trains: small (seconds on the sample), with batch norm and a dropout layer. */
+const PAGE_CNN = "conv 8 5, maxpool 2, conv 16 5 act=none, batchnorm act=relu, maxpool 2, dropout 0.25";
+const PAGE_CNN_SETTINGS: TrainSettings = { ...WEB_PRESETS["small-cnn"].settings, layers: PAGE_CNN, hidden: [], epochs: 1, augment: "none", warmup: 0 };
 
 const MIME: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".wasm": "application/wasm" };
 
@@ -143,6 +152,115 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
     expect(await drawAndPredict(page, ONE)).toBe("1");
   });
 
+  describe("CNNs", () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), "simdnet-web-cnn-"));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it(`loads a CNN trained by the CLI (${CLI_CNN}; 2 epochs on the sample's 5,000 digits, ≥ 85% on its 1,000 test digits), shows its stack and recognises a drawn 1 and 0; its test loss in the page equals Node's bit for bit`, async () => {
+      const modelPath = join(dir, "cli-cnn.simdnet");
+      const cfg = resolveTrainConfig(["--data", SAMPLE_DIR, "--layers", CLI_CNN, "--epochs", "2", "--out", modelPath]);
+      if (cfg === "help") throw new Error("unexpected help");
+      await runTrain(cfg, quiet);
+      const m = decodeModel(readFileSync(modelPath), modelPath);
+      expect(m.state.length).toBe(16); // the batch norm's running mean and variance of 8 channels
+      const net = new Network(m.spec, new WasmBackend(), 256);
+      net.setParams(m.params);
+      net.setState(m.state);
+      const sample = loadMnistDir(SAMPLE_DIR);
+      const node = net.evaluate(allOf(sample.test));
+      expect(node.accuracy).toBeGreaterThanOrEqual(0.85);
+
+      await page.setInputFiles("#model-file", modelPath);
+      const stack = describeStack(net.layout);
+      expect(stack).toBe("28×28×1 → conv 8 5, batchnorm act=relu, maxpool 2, conv 16 5 act=relu, maxpool 2, dense 10");
+      await expect.poll(() => page.textContent("#model-info")).toContain(`${stack} · ${m.params.length.toLocaleString("en-US")} params · cli-cnn.simdnet`);
+      expect(await drawAndPredict(page, ONE)).toBe("1");
+      expect(await drawAndPredict(page, ZERO)).toBe("0");
+      const probs = await page.$$eval("#bars .track", (els) => els.map((e) => Number((e as HTMLElement).dataset.prob)));
+      expect(probs.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(Math.max(...probs)).toBe(probs[0]);
+
+      // the page holds the sample (previous test): its 1,000 test digits through the CNN in the worker
+      await page.click("#test-model");
+      await expect.poll(() => page.getAttribute("#test-result", "data-loss")).not.toBeNull();
+      expect(Number(await page.getAttribute("#test-result", "data-loss"))).toBe(node.loss); // running statistics used, float64 sums exact
+      expect(Number(await page.getAttribute("#test-result", "data-accuracy"))).toBe(node.accuracy);
+    });
+
+    it("the train panel offers the CNN presets with their architecture; a short CNN run on the sample (batch norm, dropout) reaches ≥ 85% and equals the Node replay bit for bit; the saved file is what the CLI evaluates", async () => {
+      // each preset fills the form and shows its stack and parameter count
+      const options = await page.$$eval("#preset option", (els) => els.map((e) => (e as HTMLOptionElement).value));
+      expect(options).toEqual(["mlp", "small-cnn", "cnn", "best-cnn", "custom"]);
+      for (const name of ["cnn", "best-cnn", "small-cnn"] as const) {
+        await page.selectOption("#preset", name);
+        const layout = computeLayout(specFor(WEB_PRESETS[name].settings), 1);
+        expect(await page.textContent("#arch")).toBe(`${describeStack(layout)} · ${layout.paramCount.toLocaleString("en-US")} params`);
+        expect(await page.inputValue("#settings [name=layers]")).toBe(WEB_PRESETS[name].settings.layers);
+        expect(await page.isDisabled("#settings [name=hidden]")).toBe(true);
+      }
+      expect(await page.inputValue("#settings [name=layers]")).toBe(WEB_PRESETS["small-cnn"].settings.layers);
+      await page.selectOption("#preset", "cnn");
+      expect(await page.inputValue("#settings [name=layers]")).toBe(PRESETS.cnn.layers);
+      expect(await page.inputValue("#settings [name=augment]")).toBe("shift");
+      // a bad stack is named in the architecture line
+      await page.fill("#settings [name=layers]", "conv 8 9");
+      expect(await page.textContent("#arch")).toMatch(/layer 1 "conv 8 9": KERNEL must be an integer 1–7/);
+      // the run: a small CNN typed in, one epoch; the preset select says "custom"
+      await page.selectOption("#preset", "small-cnn");
+      await page.fill("#settings [name=layers]", PAGE_CNN);
+      await page.fill("#settings [name=epochs]", "1");
+      expect(await page.inputValue("#preset")).toBe("custom");
+      expect(await page.textContent("#arch")).toMatch(/^28×28×1 → conv 8 5 act=relu, maxpool 2, conv 16 5, batchnorm act=relu, maxpool 2, dropout 0.25, dense 10 · 6,026 params$/);
+      await page.evaluate(() => delete document.getElementById("train-result")!.dataset.history); // the MLP run's, until this run starts
+      await page.click("#train-sample");
+      await expect.poll(() => page.getAttribute("#train-result", "data-history"), { timeout: 60_000 }).not.toBeNull();
+      expect(await page.textContent("#train-stats")).toMatch(/epoch 1\/1 · step 71\/71 · .* samples\/s/);
+      expect(Number(await page.getAttribute("#loss-chart", "data-points"))).toBeGreaterThan(20);
+      const testAccuracy = Number(await page.getAttribute("#train-result", "data-test-accuracy"));
+      expect(testAccuracy).toBeGreaterThanOrEqual(0.85);
+
+      const sample = loadMnistDir(SAMPLE_DIR);
+      const run = prepareRun(new WasmBackend(), sample.train, PAGE_CNN_SETTINGS);
+      const node = await fit(run.net, run.train, run.val, run.options);
+      const pick = (h: EpochStats[]) => h.map(({ epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, lr }) => ({ epoch, trainLoss, trainAccuracy, valLoss, valAccuracy, lr }));
+      expect(pick(JSON.parse((await page.getAttribute("#train-result", "data-history"))!))).toEqual(pick(node.history));
+      const nodeTest = run.net.evaluate(allOf(sample.test));
+      expect(testAccuracy).toBe(nodeTest.accuracy);
+      expect(await page.textContent("#model-info")).toContain(`${describeStack(run.net.layout)} · 6,026 params · trained here`);
+
+      // Save model: the page-trained weights and running statistics, exactly Node's; the CLI evaluates the file
+      const [download] = await Promise.all([page.waitForEvent("download"), page.click("#save-model")]);
+      const savedPath = join(dir, "page-cnn.simdnet");
+      writeFileSync(savedPath, readFileSync((await download.path())!));
+      const saved = decodeModel(readFileSync(savedPath), savedPath);
+      expect(fullStack(saved.spec)).toEqual(fullStack(run.spec)); // the file spells out every default
+      expect(saved.spec.inputShape).toEqual([28, 28, 1]);
+      expect(saved.params).toEqual(run.net.getParams());
+      expect(saved.state).toEqual(run.net.getState());
+      expect(saved.state.length).toBe(32);
+      const log = vi.spyOn(console, "log").mockImplementation(() => {});
+      try {
+        expect(await evaluateCommand(["--model", savedPath, "--data", SAMPLE_DIR, "--json"])).toBe(0);
+        const report = JSON.parse(String(log.mock.calls.at(-1)![0]));
+        expect(report.accuracy).toBe(testAccuracy);
+        // the CLI evaluates in chunks of 256 (float64 sums per chunk): the same file through a 256-row network in Node, exactly
+        const ref = new Network(saved.spec, new WasmBackend(), 256);
+        ref.setParams(saved.params);
+        ref.setState(saved.state);
+        expect(report.loss).toBe(ref.evaluate(allOf(sample.test)).loss);
+      } finally {
+        log.mockRestore();
+      }
+
+      expect(await drawAndPredict(page, ONE)).toBe("1");
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, "browser-cnn.png"), fullPage: true });
+    });
+  });
+
   describe.skipIf(!haveData)("with real MNIST", () => {
     let modelPath: string;
     let filesDir: string;
@@ -194,6 +312,7 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
     });
 
     it("trains in the worker on the picked files: live curves, accuracy > 80%, the same run as in Node", async () => {
+      await page.selectOption("#preset", "mlp");
       for (const [name, v] of Object.entries({ hidden: "128", lr: "0.1", epochs: "6", batch: "32", valSplit: "0.1", seed: "1" })) await page.fill(`#settings [name=${name}]`, v);
       // record the loss chart's point count as it changes, and whether training had finished by then
       await page.evaluate(() => {

@@ -42,4 +42,12 @@ describe("real MNIST", () => {
     expect(summary.epochs).toBeLessThanOrEqual(10);
     expect(summary.testAccuracy).toBeGreaterThanOrEqual(0.98);
   });
+
+  it.skipIf(!haveData)("a CNN (the TF.js tutorial net) trains 1 epoch to ≥ 97.5% test accuracy; its file keeps the stack", async () => {
+    const { summary, out } = await train(["--layers", "conv 8 5, maxpool 2, conv 16 5, maxpool 2", "--epochs", "1"]);
+    expect(summary.testAccuracy).toBeGreaterThanOrEqual(0.975);
+    const model = decodeModel(readFileSync(out), out);
+    expect(model.spec.layers?.map((l) => l.type)).toEqual(["conv2d", "maxPooling2d", "conv2d", "maxPooling2d"]);
+    expect(model.spec.inputShape).toEqual([28, 28, 1]);
+  });
 });

@@ -8,7 +8,7 @@ export type ToWorker =
   | { type: "train"; settings: TrainSettings }
   | { type: "stop" }
   /** Loss and accuracy of these weights on the loaded test set (else the whole training file). */
-  | { type: "evaluate"; spec: ModelSpec; params: Float32Array };
+  | { type: "evaluate"; spec: ModelSpec; params: Float32Array; state: Float32Array };
 
 export interface Progress {
   step: number;
@@ -26,12 +26,14 @@ export type FromWorker =
   | { type: "started"; spec: ModelSpec; trainCount: number; valCount: number; stepsPerEpoch: number }
   | { type: "progress"; progress: Progress }
   /** Weights so far, sent now and then so the drawing pad predicts with the model as it trains. */
-  | { type: "params"; spec: ModelSpec; params: Float32Array }
+  | { type: "params"; spec: ModelSpec; params: Float32Array; state: Float32Array }
   | { type: "epoch"; stats: EpochStats; step: number }
   | {
       type: "done";
       spec: ModelSpec;
       params: Float32Array;
+      /** Batch-norm running statistics (empty without batch norm). */
+      state: Float32Array;
       history: EpochStats[];
       stoppedEarly: boolean;
       seconds: number;

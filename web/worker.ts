@@ -1,5 +1,6 @@
 // The training worker: holds the data set, trains with the same code as the CLI (src/train/trainer.ts
-// on the wasm kernels), and streams progress, weights and per-epoch stats to the page, which stays
+// on the wasm kernels; an MLP or any layer stack, batch-norm running statistics travelling with the
+// weights), and streams progress, weights and per-epoch stats to the page, which stays
 // responsive. fit() yields to the event loop every ~100 ms, so a "stop" message gets through.
 import { WasmBackend } from "../src/backend/wasm.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
@@ -36,7 +37,7 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
     } else if (msg.type === "evaluate") {
       if (!data) throw new Error("no data loaded: pick MNIST files or a Kaggle CSV first");
       const set = (data.test ?? data.train)!;
-      const r = evaluate(msg.spec, msg.params, set);
+      const r = evaluate(msg.spec, msg.params, msg.state, set);
       post({ type: "evaluated", ...r, set: data.test ? "test set" : "training file" });
     }
   } catch (err) {
@@ -44,10 +45,11 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
   }
 };
 
-function evaluate(spec: Network["spec"], params: Float32Array, set: Dataset) {
+function evaluate(spec: Network["spec"], params: Float32Array, state: Float32Array, set: Dataset) {
   if (spec.inputSize !== set.inputSize) throw new Error(`the model takes ${spec.inputSize} pixels but the data has ${set.inputSize}`);
   const net = new Network(spec, new WasmBackend(), 256);
   net.setParams(params);
+  net.setState(state);
   return net.evaluate(allOf(set));
 }
 
@@ -64,7 +66,8 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     let doneBefore = 0, correctBefore = 0; // cumulative within the epoch, up to the previous batch
     const sendParams = () => {
       const params = net.getParams();
-      post({ type: "params", spec, params }, [params.buffer]);
+      const state = net.getState();
+      post({ type: "params", spec, params, state }, [params.buffer, state.buffer]);
       lastParams = performance.now();
     };
     const result = await fit(net, run.train, run.val, {
@@ -92,7 +95,8 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     });
     const test = testData ? net.evaluate(allOf(testData)) : null;
     const params = net.getParams();
-    post({ type: "done", spec, params, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test }, [params.buffer]);
+    const state = net.getState();
+    post({ type: "done", spec, params, state, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test }, [params.buffer, state.buffer]);
   } finally {
     training = false;
   }

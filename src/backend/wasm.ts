@@ -41,6 +41,16 @@ interface KernelExports {
   batch_norm_backward_naive: KernelExports["batch_norm_backward"];
   activation_backward_naive: KernelExports["activation_backward"];
   cast_u8_naive: KernelExports["cast_u8"];
+  conv_forward(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void;
+  conv_forward_u8: KernelExports["conv_forward"];
+  conv_backward_filter(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void;
+  conv_backward_filter_u8: KernelExports["conv_backward_filter"];
+  conv_backward_data(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void;
+  conv_forward_naive: KernelExports["conv_forward"];
+  conv_forward_u8_naive: KernelExports["conv_forward"];
+  conv_backward_filter_naive: KernelExports["conv_backward_filter"];
+  conv_backward_filter_u8_naive: KernelExports["conv_backward_filter"];
+  conv_backward_data_naive: KernelExports["conv_backward_data"];
 }
 
 /** The pooling / batch-norm / elementwise kernels one WasmBackend calls: the fast ones or their naive twins. */
@@ -106,6 +116,7 @@ export class WasmBackend implements Backend {
   private readonly bwd: KernelExports["dense_backward"];
   private readonly bwdU8: KernelExports["dense_backward_u8"];
   private readonly cnn: CnnKernels;
+  private readonly conv: Pick<KernelExports, "conv_forward" | "conv_forward_u8" | "conv_backward_filter" | "conv_backward_filter_u8" | "conv_backward_data">;
 
   constructor(options: WasmBackendOptions = {}) {
     const instance = new WebAssembly.Instance(kernelModule(), {});
@@ -120,6 +131,10 @@ export class WasmBackend implements Backend {
     this.fwdU8 = naive ? this.k.dense_forward_u8_naive : this.k.dense_forward_u8;
     this.bwd = naive ? this.k.dense_backward_naive : this.k.dense_backward;
     this.bwdU8 = naive ? this.k.dense_backward_u8_naive : this.k.dense_backward_u8;
+    const k = this.k;
+    this.conv = naive
+      ? { conv_forward: k.conv_forward_naive, conv_forward_u8: k.conv_forward_u8_naive, conv_backward_filter: k.conv_backward_filter_naive, conv_backward_filter_u8: k.conv_backward_filter_u8_naive, conv_backward_data: k.conv_backward_data_naive }
+      : { conv_forward: k.conv_forward, conv_forward_u8: k.conv_forward_u8, conv_backward_filter: k.conv_backward_filter, conv_backward_filter_u8: k.conv_backward_filter_u8, conv_backward_data: k.conv_backward_data };
     this.buffer = this.k.memory.buffer;
     this.f = new Float32Array(this.buffer, this.base);
     this.cnn = cnnKernels(this.k, naive);
@@ -189,6 +204,21 @@ export class WasmBackend implements Backend {
   }
   scale(x: number, n: number, s: number): void {
     this.k.scale_inplace(this.ptr(x), n, s);
+  }
+  convForward(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void {
+    this.conv.conv_forward(this.ptr(a), this.ptr(z), this.ptr(x), this.ptr(w), this.ptr(b), B, H, W, C, F, K, S, padT, padL, OH, OW, act, this.ptr(scratch));
+  }
+  convForwardU8(a: number, z: number, x: number, w: number, b: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, act: number, scratch: number): void {
+    this.conv.conv_forward_u8(this.ptr(a), this.ptr(z), this.ptr(x), this.ptr(w), this.ptr(b), B, H, W, C, F, K, S, padT, padL, OH, OW, act, this.ptr(scratch));
+  }
+  convBackwardFilter(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void {
+    this.conv.conv_backward_filter(this.ptr(dw), this.ptr(db), this.ptr(dz), this.ptr(x), B, H, W, C, F, K, S, padT, padL, OH, OW, this.ptr(scratch));
+  }
+  convBackwardFilterU8(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void {
+    this.conv.conv_backward_filter_u8(this.ptr(dw), this.ptr(db), this.ptr(dz), this.ptr(x), B, H, W, C, F, K, S, padT, padL, OH, OW, this.ptr(scratch));
+  }
+  convBackwardData(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void {
+    this.conv.conv_backward_data(this.ptr(dx), this.ptr(dz), this.ptr(w), this.ptr(zPrev), B, H, W, C, F, K, S, padT, padL, OH, OW, actPrev, this.ptr(scratch));
   }
   dropoutForward(a: number, mask: number, n: number, p: number, seed: number): void {
     const { threshold, keepScale } = dropoutParams(p);

@@ -7,14 +7,31 @@ export function layerScratchSlots(inSize: number, outSize: number): number {
   return Math.max(5 * in16, inSize * outSize + 4 * outSize);
 }
 
+/** im2col rows per chunk of the conv filter gradient (BF_ROWS in assembly/conv.ts). */
+export const CONV_BF_ROWS = 128;
+
 /**
- * Kernel scratch a conv2d layer needs, in slots (defined by assembly/conv.ts: packed panels of
- * im2col rows, a transposed kernel, column chunks for the filter gradient).
+ * Kernel scratch a conv2d layer needs, in slots: the max over the kernels of assembly/conv.ts
+ * (KKC = K·K·C, KKC4 and C4 = KKC and C rounded up to 4, R = min(128, B·OH·OW)):
+ *   forward          4·KKC (one packed panel of 4 im2col rows) + 16 (row info) + KKC (taps) + C4 (zero row);
+ *                    C = 1 and S = 1: Hp·Wp + 8 (the image with its padding) + K·K (taps)
+ *   backward filter  C ≥ 4: K·K·R (pixel addresses per chunk row and tap) + 4·R (panel) + C4 (zero row),
+ *                      plus, for uint8, one image as f32: H·W·C rounded up to 4
+ *                    C < 4: Hp·Wp·C + 4 (the image with its padding, Hp = (OH−1)·S + K, Wp likewise)
+ *                      + R (window addresses) + KKC (taps)
+ *   backward data    F·KKC (wᵀ) + 4·F (panel of dz rows) + 4·KKC (4 rows of dcols)
+ * The uint8 forward keeps one image as f32 in front: + H·W·C rounded up to 4 (counted for every
+ * layer, as for the uint8 filter gradient: this function does not know which layer reads uint8).
+ * B may be the batch capacity: a smaller batch at call time never needs more.
  */
 export function convScratchSlots(B: number, H: number, W: number, C: number, F: number, K: number, S: number, OH: number, OW: number): number {
-  void B; void H; void W; void S;
   const KKC = K * K * C;
-  const rowsChunk = Math.min(256, B * OH * OW); // im2col rows held at once
-  return KKC * F + 4 * Math.max(KKC, F) + rowsChunk * Math.max(KKC, F) + 64;
+  const up4 = (n: number) => Math.ceil(n / 4) * 4;
+  const R = Math.max(1, Math.min(CONV_BF_ROWS, B * OH * OW));
+  const u8Image = up4(H * W * C);
+  const forward = C === 1 && S === 1 ? (OH + K - 1) * (OW + K - 1) + 8 + KKC : u8Image + 4 * KKC + 16 + KKC + up4(C);
+  const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
+  const filter = C < 4 ? Hp * Wp * C + 4 + R + KKC : u8Image + K * K * R + 4 * R + up4(C);
+  const data = F * KKC + 4 * F + 4 * KKC;
+  return Math.max(forward, filter, data);
 }
-

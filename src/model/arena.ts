@@ -45,7 +45,7 @@ export interface ArenaLayout {
 
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
-export { layerScratchSlots, convScratchSlots } from "../layers/scratch.js";
+export { layerScratchSlots, convScratchSlots, CONV_BF_ROWS } from "../layers/scratch.js";
 
 /**
  * Lays the model out: params | grads | optimizer state | state | per-layer tensors and slots |
