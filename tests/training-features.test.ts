@@ -108,7 +108,7 @@ describe("augmentation", () => {
             want.push(sx >= 0 && sx < w && sy >= 0 && sy < h ? src[sy * w + sx] : 0);
           }
         expect(Array.from(out.subarray(5, 25)), `dx ${dx} dy ${dy}`).toEqual(want);
-        expect([out[4], out[25]]).toEqual([99, 99]);
+        expect([...out.subarray(0, 5), ...out.subarray(25)]).toEqual(new Array(10).fill(99));
       }
   });
   it("affine with no rotation and unit scale equals the integer shift", () => {
@@ -147,6 +147,37 @@ describe("augmentation", () => {
     affineImage(down, 0, src, 0, w, w, 0, 0.5, 0, 0);
     for (let y = 2; y <= 6; y++) for (let x = 2; x <= 6; x++) expect(down[y * w + x]).toBe(src[(c + 2 * (y - c)) * w + c + 2 * (x - c)]);
     expect(down[0]).toBe(0); // sampled from outside the image
+  });
+  it("affine rotation and scale together: 90° at ×2 (whole pixels at even offsets from the centre)", () => {
+    const w = 9, src = square(w), c = 4;
+    const out = new Uint8Array(w * w);
+    affineImage(out, 0, src, 0, w, w, 90, 2, 0, 0);
+    // dst(x, y) = src(c + (y − c)/2, c − (x − c)/2)
+    for (let y = 0; y < w; y += 2) for (let x = 0; x < w; x += 2) expect(out[y * w + x], `(${x}, ${y})`).toBe(src[(c - (x - c) / 2) * w + c + (y - c) / 2]);
+  });
+  it("affine samples bilinearly between pixels, with zeros outside (half-pixel shifts)", () => {
+    const w = 4, src = Uint8Array.from({ length: 16 }, (_, i) => 10 * (i + 1)); // 10..160
+    const at = (x: number, y: number) => (x >= 0 && x < w && y >= 0 && y < w ? src[y * w + x] : 0);
+    const out = new Uint8Array(16);
+    affineImage(out, 0, src, 0, w, w, 0, 1, 0.5, 0.5); // dst(x, y) = src(x − ½, y − ½)
+    const want = Array.from({ length: 16 }, (_, i) => {
+      const x = i % w, y = Math.floor(i / w);
+      return Math.floor((at(x - 1, y - 1) + at(x, y - 1) + at(x - 1, y) + at(x, y)) / 4 + 0.5);
+    });
+    expect(Array.from(out)).toEqual(want);
+    affineImage(out, 0, src, 0, w, w, 0, 1, -0.5, 0); // dst(x, y) = src(x + ½, y)
+    expect(Array.from(out)).toEqual(Array.from({ length: 16 }, (_, i) => Math.floor((at((i % w) + 1, Math.floor(i / w)) + src[i]) / 2 + 0.5)));
+  });
+  it("affine writes only its own image", () => {
+    const w = 5, src = square(w);
+    for (const [deg, scale] of [[0, 1], [30, 0.7], [-45, 1.3], [90, 2]]) {
+      const out = new Uint8Array(45).fill(99);
+      affineImage(out, 10, src, 0, w, w, deg, scale, 1, -1);
+      expect([...out.subarray(0, 10), ...out.subarray(35)], `${deg}° ×${scale}`).toEqual(new Array(20).fill(99));
+    }
+  });
+  it("no augmenter for kind none", () => {
+    expect(augmenter({ kind: "none", maxShift: 2, maxRotate: 10, maxScale: 0.1 }, 28, new Rng(1))).toBeUndefined();
   });
   it("the affine augmenter applies the rotation, scale and shift it draws", () => {
     const d = syntheticDigits(8, 3);
