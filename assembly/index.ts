@@ -21,3 +21,4 @@ export {
   max_pool_forward_naive, max_pool_backward_naive, avg_pool_forward_naive, avg_pool_backward_naive,
   batch_norm_forward_naive, batch_norm_backward_naive, activation_backward_naive, cast_u8_naive,
 } from "./naive";
+export { mse_loss, mse_loss_naive } from "./mse";

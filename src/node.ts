@@ -2,7 +2,8 @@
 // saving and loading models on disk (atomically).
 import { readFileSync } from "node:fs";
 import { SimdnetError } from "./errors.js";
-import { loadCsvFile, loadMnistDir, type MnistSets } from "./data/files.js";
+import { isKaggleDigitsFile, loadCsvFile, loadMnistDir, loadTableFile, type MnistSets } from "./data/files.js";
+import { toTableSet, type TableSet, type TableSetOptions } from "./data/table.js";
 import type { CsvOptions } from "./data/csv.js";
 import type { Dataset } from "./data/dataset.js";
 import { writeFileAtomic } from "./fsutil.js";
@@ -16,9 +17,21 @@ export function loadMnist(dir: string): MnistSets {
   return loadMnistDir(dir);
 }
 
-/** A Kaggle digit-recognizer CSV (with or without the label column), streamed from disk. */
-export function loadCsv(path: string, options: CsvOptions = {}): Promise<Dataset> {
-  return loadCsvFile(path, options);
+/**
+ * A CSV streamed from disk. A Kaggle digit-recognizer file (label?,pixel0..pixel783) with only
+ * digit options gives a Dataset as before; any other labelled CSV, or any table option (label,
+ * features, ignore, normalize, task, missing, inputShape, pixelMax), gives a TableSet for
+ * Model.create({ data }), fit, evaluate and predictTable (statistics are computed by fit on its
+ * training split).
+ */
+export function loadCsv(path: string, options: TableSetOptions): Promise<TableSet>;
+export function loadCsv(path: string, options?: CsvOptions): Promise<Dataset | TableSet>;
+export async function loadCsv(path: string, options: CsvOptions | TableSetOptions = {}): Promise<Dataset | TableSet> {
+  const tableKeys = ["label", "features", "ignore", "normalize", "task", "missing", "inputShape", "pixelMax", "pixels"];
+  const tableOptions = Object.keys(options).some((k) => tableKeys.includes(k));
+  if (!tableOptions && isKaggleDigitsFile(path)) return loadCsvFile(path, options as CsvOptions);
+  const o = options as TableSetOptions;
+  return toTableSet(await loadTableFile(path, o), o);
 }
 
 /** Writes the model as a .simdnet file: temp file, fsync, rename. */

@@ -111,7 +111,7 @@ describe("simdnet train: divergence", () => {
     const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     const d = events.find((e) => e.event === "diagnosis");
     expect(d).toMatchObject({ symptom: "loss-explosion", fatal: true, epoch: 1, batch: 1, step: 1 });
-    expect(d.message).toMatch(/initialisation scale too large: layer 1 started with weight RMS 10/);
+    expect(d.message).toMatch(/initialisation scale too large: layer 1 \(dense 32 act=relu\) started with weight RMS 10/);
     expect(events[events.length - 1]).toMatchObject({ event: "summary", status: "diverged" });
   });
 
@@ -185,7 +185,7 @@ describe("simdnet gradcheck", () => {
   it("prints per-layer errors and PASS, exit 0; --json has the same verdict", () => {
     const r = simdnet(["gradcheck", "--hidden", "12,7", "--activation", "tanh", "--input-size", "15", "--classes", "4", "--batch", "5"], dir);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.match(/^ {2}layer \d {2}W max rel error \S+ {2}b max rel error \S+ {2}PASS$/gm)).toHaveLength(3);
+    expect(r.stdout.match(/^ {2}layer \d \((dense \d+( act=tanh)?)\) {2}W max rel error \S+ {2}b max rel error \S+ {2}PASS$/gm)).toHaveLength(3);
     expect(r.stdout).toMatch(/^PASS: max relative error /m);
     const j = JSON.parse(simdnet(["gradcheck", "--backend", "js", "--json"], dir).stdout);
     expect(j.pass).toBe(true);

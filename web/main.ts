@@ -4,6 +4,8 @@
 import { WasmBackend } from "../src/backend/wasm.js";
 import { Network } from "../src/model/network.js";
 import { decodeModel, encodeModel } from "../src/model/format.js";
+import { metaHeaderFields } from "../src/data/meta-header.js";
+import type { DataMeta } from "../src/data/table.js";
 import { checkActivation, parseHidden, type ModelSpec } from "../src/model/spec.js";
 import { computeLayout, describeStack } from "../src/model/arena.js";
 import { fullStack, inputShapeOf } from "../src/layers/index.js";
@@ -53,6 +55,8 @@ interface CurrentModel {
   source: string;
   training?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
+  /** A model trained on a table: its class names, scaling and targets (saved with it). */
+  meta?: DataMeta;
 }
 let model: CurrentModel | null = null;
 
@@ -64,9 +68,10 @@ const sameSpec = (a: ModelSpec, b: ModelSpec) =>
 
 const paramText = (n: number) => `${n.toLocaleString("en-US")} params`;
 
-function setModel(spec: ModelSpec, params: Float32Array, state: Float32Array, source: string, extra: Pick<CurrentModel, "training" | "metrics"> = {}): void {
-  if (spec.inputSize !== SIDE * SIDE) throw new SimdnetError(`this model takes ${spec.inputSize} inputs; the pad draws 28×28 = 784`, { file: source, field: "inputSize" });
-  if (spec.inputShape && spec.inputShape.join() !== [SIDE, SIDE, 1].join())
+function setModel(spec: ModelSpec, params: Float32Array, state: Float32Array, source: string, extra: Pick<CurrentModel, "training" | "metrics" | "meta"> = {}): void {
+  const table = spec.inputKind === "f32" || spec.task === "regression" || extra.meta !== undefined; // trained on a table: nothing to draw
+  if (!table && spec.inputSize !== SIDE * SIDE) throw new SimdnetError(`this model takes ${spec.inputSize} inputs; the pad draws 28×28 = 784`, { file: source, field: "inputSize" });
+  if (!table && spec.inputShape && spec.inputShape.join() !== [SIDE, SIDE, 1].join())
     throw new SimdnetError(`this model takes ${spec.inputShape.join("×")} images; the pad draws 28×28×1`, { file: source, field: "inputShape" });
   const net = model && sameSpec(model.spec, spec) ? model.net : new Network(spec, new WasmBackend(), 1);
   net.setParams(params);
@@ -162,7 +167,7 @@ function predict(): void {
   else for (let i = 0; i < SIDE * SIDE; i++) img.data[i * 4 + 3] = 255;
   pg.putImageData(img, 0, 0);
 
-  const probs = input && model ? model.net.predictProbs(input, 1) : null;
+  const probs = input && model && !model.meta && !model.spec.inputKind && !model.spec.task ? model.net.predictProbs(input, 1) : null;
   let best = -1;
   if (probs) for (let d = 0; d < 10; d++) if (best < 0 || probs[d] > probs[best]) best = d;
   barRows.forEach((row, d) => {
@@ -187,7 +192,7 @@ modelFile.addEventListener("change", async () => {
   if (!file) return;
   try {
     const m = decodeModel(new Uint8Array(await file.arrayBuffer()), file.name);
-    setModel(m.spec, m.params, m.state, file.name, { training: m.header.training, metrics: m.header.metrics });
+    setModel(m.spec, m.params, m.state, file.name, { training: m.header.training, metrics: m.header.metrics, meta: m.meta });
     testResult.textContent = "";
     status(`loaded ${file.name}`);
   } catch (e) {
@@ -197,7 +202,7 @@ modelFile.addEventListener("change", async () => {
 
 buttons.save.addEventListener("click", () => {
   if (!model) return;
-  const bytes = encodeModel(model.spec, model.params, { createdAt: new Date().toISOString(), training: model.training, metrics: model.metrics }, model.state);
+  const bytes = encodeModel(model.spec, model.params, { createdAt: new Date().toISOString(), training: model.training, metrics: model.metrics, ...metaHeaderFields(model.meta) }, model.state);
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
   const a = document.createElement("a");
   a.href = url;
@@ -418,7 +423,7 @@ worker.onmessage = (e: MessageEvent<FromWorker>) => {
         trainLoss: last?.trainLoss ?? null,
         samplesPerSec: last?.samplesPerSec ?? null,
       };
-      setModel(m.spec, m.params, m.state, "trained here", { training: trainingRecord(), metrics });
+      setModel(m.spec, m.params, m.state, "trained here", { training: trainingRecord(), metrics, meta: m.meta });
       const pct = (v: number | null | undefined) => (v == null ? "–" : `${(100 * v).toFixed(2)}%`);
       trainResult.textContent =
         `${m.stoppedEarly ? "stopped" : "done"} after ${m.history.length} epoch${m.history.length === 1 ? "" : "s"} in ${m.seconds.toFixed(1)} s — ` +

@@ -2,6 +2,7 @@
 import type { EpochStats } from "../src/train/trainer.js";
 import type { ModelSpec } from "../src/model/spec.js";
 import type { TrainSettings } from "./training.js";
+import type { DataMeta } from "../src/data/table.js";
 
 export type ToWorker =
   | { type: "load-data"; files: File[] }
@@ -38,6 +39,8 @@ export type FromWorker =
       stoppedEarly: boolean;
       seconds: number;
       test: { loss: number; accuracy: number; count: number } | null;
+      /** A table run: the data description (class names, scaling, targets), saved with the model. */
+      meta?: DataMeta;
     }
   | { type: "evaluated"; loss: number; accuracy: number; count: number; set: string }
   | { type: "error"; message: string };

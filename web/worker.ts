@@ -6,7 +6,8 @@ import { WasmBackend } from "../src/backend/wasm.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
 import { Network } from "../src/model/network.js";
 import { fit } from "../src/train/trainer.js";
-import { datasetsFromFiles, type LoadedData } from "./data.js";
+import { datasetsFromFiles, prepareTableRun, type LoadedData } from "./data.js";
+import type { DataMeta } from "../src/data/table.js";
 import type { FromWorker, ToWorker } from "./protocol.js";
 import { prepareRun, type TrainSettings } from "./training.js";
 
@@ -27,15 +28,18 @@ self.onmessage = async (e: MessageEvent<ToWorker>) => {
     if (msg.type === "load-data") {
       const files = await Promise.all(msg.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
       data = await datasetsFromFiles(files);
-      post({ type: "data", description: data.description, trainCount: data.train?.count ?? null, testCount: data.test?.count ?? null });
+      post({ type: "data", description: data.description, trainCount: data.train?.count ?? data.table?.count ?? null, testCount: data.test?.count ?? null });
     } else if (msg.type === "train") {
       if (training) throw new Error("already training");
+      const table = data?.table;
+      if (table) return await train({ count: table.count } as Dataset, null, msg.settings, (be, _d, s) => prepareTableRun(be, table, s));
       if (!data?.train) throw new Error("no training data loaded: pick the MNIST train-* files or a Kaggle train.csv first");
       await train(data.train, data.test, msg.settings);
     } else if (msg.type === "stop") {
       stopRequested = true;
     } else if (msg.type === "evaluate") {
       if (!data) throw new Error("no data loaded: pick MNIST files or a Kaggle CSV first");
+      if (data.table) throw new Error("Test on a table is not in the page yet: the training run reports its validation figures (simdnet evaluate scores a saved table model)");
       const set = (data.test ?? data.train)!;
       const r = evaluate(msg.spec, msg.params, msg.state, set);
       post({ type: "evaluated", ...r, set: data.test ? "test set" : "training file" });
@@ -53,11 +57,11 @@ function evaluate(spec: Network["spec"], params: Float32Array, state: Float32Arr
   return net.evaluate(allOf(set));
 }
 
-async function train(trainData: Dataset, testData: Dataset | null, settings: TrainSettings): Promise<void> {
+async function train(trainData: Dataset, testData: Dataset | null, settings: TrainSettings, prepare = prepareRun): Promise<void> {
   training = true;
   stopRequested = false;
   try {
-    const run = prepareRun(new WasmBackend(), trainData, settings);
+    const run = prepare(new WasmBackend(), trainData, settings);
     const { net, spec } = run;
     const stepsPerEpoch = Math.ceil(run.train.indices.length / run.options.batchSize);
     const every = Math.max(1, Math.round(stepsPerEpoch / PROGRESS_POINTS_PER_EPOCH));
@@ -65,6 +69,7 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     let step = 0, winLoss = 0, winCorrect = 0, winSamples = 0, lastParams = performance.now();
     let doneBefore = 0, correctBefore = 0; // cumulative within the epoch, up to the previous batch
     const sendParams = () => {
+      if (prepare !== prepareRun) return; // a table model: the pad cannot use it, it arrives with "done"
       const params = net.getParams();
       const state = net.getState();
       post({ type: "params", spec, params, state }, [params.buffer, state.buffer]);
@@ -96,7 +101,7 @@ async function train(trainData: Dataset, testData: Dataset | null, settings: Tra
     const test = testData ? net.evaluate(allOf(testData)) : null;
     const params = net.getParams();
     const state = net.getState();
-    post({ type: "done", spec, params, state, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test }, [params.buffer, state.buffer]);
+    post({ type: "done", spec, params, state, history: result.history, stoppedEarly: result.stoppedEarly, seconds: result.seconds, test, meta: (run as { meta?: DataMeta }).meta }, [params.buffer, state.buffer]);
   } finally {
     training = false;
   }

@@ -318,6 +318,17 @@ export class JsBackend implements Backend {
     const u = new Uint8Array(this.buf, src * this.bpe, n);
     for (let i = 0; i < n; i++) this.f[dst + i] = u[i] * scale;
   }
+
+  mseLoss(dout: number, out: number, target: number, B: number, D: number, gradScale: number): number {
+    const f = this.f;
+    let total = 0;
+    for (let i = 0; i < B * D; i++) {
+      const d = f[out + i] - f[target + i];
+      total += d * d;
+      if (dout !== NONE) f[dout + i] = ((2 * d) / D) * gradScale;
+    }
+    return total / D;
+  }
 }
 
 // z = conv(x, w) + b, a = act(z): x (B, H, W, C) at xs[x..] times scale, w (K, K, C, F), z, a (B, OH, OW, F)

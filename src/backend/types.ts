@@ -90,6 +90,11 @@ export interface Backend {
   activationBackward(dz: number, z: number, n: number, act: number): void;
   // dst[i] = src[i]·scale: uint8 src (n bytes at slot src) to floats
   castU8(dst: number, src: number, n: number, scale: number): void;
+
+  // ---- regression ----
+  // Mean squared error of a linear output: loss_i = (1/D)·Σ_j (out_ij − target_ij)²; writes
+  // dout = 2·(out − target)/D·gradScale unless NONE; returns Σ_i loss_i.  out, target, dout: (B, D)
+  mseLoss(dout: number, out: number, target: number, B: number, D: number, gradScale: number): number;
 }
 
 /** The dropout kernel's integer arguments for rate p (shared by both backends). */

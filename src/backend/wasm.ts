@@ -24,6 +24,8 @@ interface KernelExports {
   dropout_forward(a: number, mask: number, n: number, threshold: number, keepScale: number, seed: number): void;
   dropout_backward(g: number, mask: number, n: number): void;
   fill_zero(p: number, n: number): void;
+  mse_loss(dout: number, out: number, target: number, B: number, D: number, gradScale: number): number;
+  mse_loss_naive: KernelExports["mse_loss"];
   // pooling, batch norm, activation backward, uint8 cast (assembly/pool.ts, norm.ts, activations.ts, cast.ts)
   max_pool_forward(y: number, argmax: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
   max_pool_backward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void;
@@ -255,5 +257,9 @@ export class WasmBackend implements Backend {
   }
   castU8(dst: number, src: number, n: number, scale: number): void {
     this.cnn.cast_u8(this.ptr(dst), this.ptr(src), n, scale);
+  }
+  mseLoss(dout: number, out: number, target: number, B: number, D: number, gradScale: number): number {
+    const f = this.variant === "wasm-naive" ? this.k.mse_loss_naive : this.k.mse_loss;
+    return f(this.ptr(dout), this.ptr(out), this.ptr(target), B, D, gradScale);
   }
 }

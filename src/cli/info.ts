@@ -45,7 +45,7 @@ export async function infoCommand(argv: string[]): Promise<number> {
     `model      ${values.model}`,
     `format     ${header.format} v${header.version}`,
     `layers     ${stackText(spec, summary.rows.map((r) => ({ name: r.name })))}`,
-    `activation ${spec.activation} (hidden), softmax (output)`,
+    `activation ${spec.activation} (hidden), ${spec.task === "regression" ? "linear (output, mean squared error)" : "softmax (output)"}`,
     `params     ${header.paramCount.toLocaleString("en-US")}${summary.nonTrainable ? ` trainable + ${summary.nonTrainable.toLocaleString("en-US")} non-trainable` : ""}`,
     `created    ${header.createdAt ?? "-"}`,
   ];

@@ -8,6 +8,7 @@ import { predictCommand } from "./predict.js";
 import { evaluateCommand } from "./evaluate.js";
 import { infoCommand } from "./info.js";
 import { exportCommand } from "./export.js";
+import { importCommand } from "./import.js";
 
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   train: trainCommand,
@@ -15,6 +16,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   evaluate: evaluateCommand,
   info: infoCommand,
   export: exportCommand,
+  import: importCommand,
   gradcheck: gradcheckCommand,
 };
 
@@ -25,7 +27,8 @@ Commands:
   predict    write a Kaggle submission (ImageId,Label) for a CSV or the MNIST test set
   evaluate   accuracy, loss, per-class precision/recall and confusion matrix on labelled data
   info       print a model file's header: layers, params, training config, metrics
-  export     write a TensorFlow.js Layers model (model.json + weights.bin)
+  export     write a TensorFlow.js Layers model (model.json + weights.bin) or an ONNX file (--format onnx)
+  import     read an ONNX model (PyTorch, Keras, simdnet) as a .simdnet model
   gradcheck  check the gradients of an architecture by finite differences (simdnet gradcheck --help)
 
 Run 'simdnet <command> --help' for the options of a command.`;

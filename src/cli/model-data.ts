@@ -7,6 +7,8 @@ import { WasmBackend } from "../backend/wasm.js";
 import type { Dataset } from "../data/dataset.js";
 import { MNIST_FILES, findMnistFile, isDirectory, loadCsvFile, readIdxFile } from "../data/files.js";
 import { idxToDataset } from "../data/idx.js";
+import { loadTableFile } from "../data/files.js";
+import { applyPreprocessing, type DataMeta, type Table } from "../data/table.js";
 
 export function readModelFile(path: string | undefined): ModelFile {
   if (!path) throw new SimdnetError("missing --model FILE (a .simdnet file written by simdnet train)");
@@ -48,4 +50,12 @@ export async function loadImages(path: string | undefined, needLabels: boolean):
 export function checkInputSize(model: ModelFile, data: Dataset, modelPath: string): void {
   if (data.inputSize !== model.spec.inputSize)
     throw new SimdnetError(`the model takes ${model.spec.inputSize} pixels per image, the data has ${data.inputSize} (${data.source})`, { file: modelPath, field: "inputSize" });
+}
+
+/** Rows to run a table model on (a CSV with the model's feature columns; the label columns when needLabels), preprocessed with the model's statistics. */
+export async function loadTableFor(meta: DataMeta, path: string | undefined, needLabels: boolean): Promise<{ data: Dataset; table: Table }> {
+  if (!path) throw new SimdnetError("missing --data FILE (a CSV with the model's feature columns)");
+  if (isDirectory(path)) throw new SimdnetError(`this model was trained on a table (${meta.features.length} features): give a CSV file, not a folder`, { file: path, field: "--data" });
+  const table = await loadTableFile(path, { label: meta.label, expect: { features: meta.features, label: meta.label }, labelOptional: !needLabels, missing: meta.missing ? "mean" : "error", missingHint: "the model was trained on complete rows: fill the cell, or train with --missing mean" });
+  return { data: applyPreprocessing(meta, table), table };
 }

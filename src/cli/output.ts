@@ -9,7 +9,7 @@ export interface Reporter {
   warn(message: string): void;
 }
 
-const pct = (v: number | null) => (v === null ? "   -  " : `${(100 * v).toFixed(2)}%`);
+const pct = (v: number | null) => (v === null || Number.isNaN(v) ? "   -  " : `${(100 * v).toFixed(2)}%`); // NaN: a regression has no accuracy
 const num = (v: number | null, d = 4) => (v === null ? "-" : v.toFixed(d));
 
 /** Seconds as m:ss (h:mm:ss past an hour). */
@@ -24,7 +24,7 @@ export function clock(seconds: number): string {
 export function formatEpoch(s: EpochStats, epochs: number): string {
   const w = String(epochs).length;
   return (
-    `epoch ${String(s.epoch).padStart(w)}/${epochs}  loss ${num(s.trainLoss)}  acc ${pct(s.trainAccuracy)}` +
+    `epoch ${String(s.epoch).padStart(w)}/${epochs}  loss ${num(s.trainLoss)}  acc ${pct(Number.isNaN(s.valAccuracy) ? NaN : s.trainAccuracy)}` +
     `  val_loss ${num(s.valLoss)}  val_acc ${pct(s.valAccuracy)}  ${Math.round(s.samplesPerSec).toLocaleString("en-US")} samples/s  ${s.seconds.toFixed(2)}s`
   );
 }

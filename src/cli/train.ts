@@ -8,6 +8,8 @@ import { Network, INIT_SCHEMES, type InitScheme } from "../model/network.js";
 import { checkActivation, parseHidden, type ModelSpec } from "../model/spec.js";
 import { LAYERS_GRAMMAR, parseLayers } from "../layers/parse.js";
 import { checkArenaFits, computeLayout, describeStack } from "../model/arena.js";
+import { fullStack, inputShapeOf } from "../layers/index.js";
+import { readModelFile } from "./model-data.js";
 import { encodeModel } from "../model/format.js";
 import { writeFileAtomic } from "../fsutil.js";
 import { createOptimizer, OPTIMIZER_NAMES, type OptimizerConfig, type OptimizerName } from "../train/optimizers.js";
@@ -19,10 +21,13 @@ import { JsonReporter, TextReporter, type Reporter } from "./output.js";
 import { captureCheckpoint, dataFingerprint, restoreCheckpoint, type Checkpoint } from "../train/checkpoint.js";
 import { DivergenceWatcher, type Diagnosis } from "../train/diagnostics.js";
 import { checkReportPath, writeTrainReport } from "../report/write.js";
+import { TABLE_DEFAULTS, TABLE_OPTIONS, isTableRun, resolveTableConfig, tableResults, tableSpec, type TableResults } from "./data-options.js";
+import type { TableConfig } from "../data/resolve.js";
+import { metaHeaderFields } from "../data/meta-header.js";
 import { catchInterrupt, CheckpointWriter, checkOutputPaths, checkpointPath, EXIT_DIVERGED, EXIT_INTERRUPTED, readCheckpointFile, RESUME_OPTIONS } from "./checkpointing.js";
 
 export const TRAIN_OPTIONS: OptionRow[] = [
-  { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv, or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist, else MNIST downloaded into the cache; offline: the 5,000-digit MNIST sample shipped with simdnet)" },
+  { name: "data", type: "string", value: "PATH", help: "Kaggle train.csv or any labelled CSV (see --label), or a folder with the MNIST IDX files (default: $SIMDNET_MNIST_DIR, else ./data/mnist, else MNIST downloaded into the cache; offline: the 5,000-digit MNIST sample shipped with simdnet)" },
   { name: "preset", type: "string", value: "NAME", help: "seed (the question's 784-10-10, full-batch GD), mlp (fast, good), best-mlp (most accurate MLP), cnn (fast, good CNN), best-cnn (most accurate); options given override it" },
   { name: "hidden", type: "string", value: "N[,N...]", default: "128", help: "hidden layer widths of an MLP" },
   {
@@ -68,8 +73,11 @@ export const TRAIN_OPTIONS: OptionRow[] = [
   { name: "json", type: "boolean", help: "print one JSON object per line; the last is the summary" },
   { name: "checkpoint-dir", type: "string", value: "DIR", help: "write DIR/checkpoint.simdckpt after every epoch (atomically; the previous one kept as checkpoint.prev.simdckpt)" },
   { name: "resume", type: "string", value: "FILE", help: "continue the run saved in a checkpoint (its training options are used)" },
+  { name: "init-from", type: "string", value: "FILE", help: "start from a model's weights and batch-norm statistics (a .simdnet file, e.g. from simdnet import) instead of random ones: fine-tuning; the architecture is the model's" },
   { name: "on-divergence", type: "string", value: "stop|warn", default: "stop", help: "when the loss goes NaN or explodes or accuracy stays at chance: stop with a diagnosis, or warn and go on" },
   { name: "report", type: "string", value: "FILE", help: "write an HTML report: learning curves, confusion matrix, worst mistakes, config, throughput" },
+  // ---- any labelled CSV (src/cli/data-options.ts) ----
+  ...TABLE_OPTIONS,
   { name: "help", type: "boolean", help: "show this help" },
 ];
 
@@ -79,12 +87,12 @@ export const PRESETS: Record<string, Record<string, string>> = {
   mlp: { hidden: "256", epochs: "10", batch: "64", optimizer: "sgd", lr: "0.1", momentum: "0.9", schedule: "cosine", augment: "shift" },
   // the most accurate MLP in reasonable time: two wide layers, dropout, affine-warped digits
   "best-mlp": { hidden: "800,800", epochs: "30", batch: "64", optimizer: "sgd", lr: "0.1", momentum: "0.9", schedule: "cosine", dropout: "0.1", augment: "affine" },
-  // a fast good CNN: the Keras simple convnet with shifted digits, SGD momentum with cosine decay
-  cnn: { layers: "conv 32 3, maxpool 2, conv 64 3, maxpool 2, dropout 0.25", epochs: "4", batch: "64", optimizer: "sgd", lr: "0.05", momentum: "0.9", schedule: "cosine", augment: "shift" },
-  // the most accurate: batch-normalised conv pairs, dropout, affine-warped digits, a warm-up then cosine decay
+  // a fast good CNN: the Keras simple convnet with batch norm and a dense layer, shifted digits, SGD momentum with cosine decay
+  cnn: { layers: "conv 32 3 act=none, batchnorm act=relu, maxpool 2, conv 64 3 act=none, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128, dropout 0.25", epochs: "6", batch: "64", optimizer: "sgd", lr: "0.05", momentum: "0.9", schedule: "cosine", augment: "shift" },
+  // the most accurate: three batch-normalised convs, dropout, affine-warped digits, a warm-up then cosine decay
   "best-cnn": {
-    layers: "conv 32 3 padding=same act=none, batchnorm act=relu, conv 32 3 act=none, batchnorm act=relu, maxpool 2, conv 64 3 padding=same act=none, batchnorm act=relu, conv 64 3 act=none, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128 act=none, batchnorm act=relu, dropout 0.3",
-    epochs: "15",
+    layers: "conv 32 5 padding=same act=none, batchnorm act=relu, maxpool 2, conv 64 3 padding=same act=none, batchnorm act=relu, maxpool 2, conv 64 3 act=none, batchnorm act=relu, dropout 0.25, dense 128 act=none, batchnorm act=relu, dropout 0.4",
+    epochs: "12",
     batch: "64",
     optimizer: "sgd",
     lr: "0.05",
@@ -115,12 +123,16 @@ export interface TrainConfig {
   out: string;
   json: boolean;
   initScale: number;
+  /** --init-from FILE: the model whose weights and state replace the initial ones (fine-tuning). */
+  initFrom?: string;
   onDivergence: "stop" | "warn";
   checkpointDir?: string;
   /** --report FILE: the HTML training report. */
   report?: string;
   /** The options this run was started with (stored in checkpoints; --resume re-reads them). */
   argv: string[];
+  /** --data is a table (any labelled CSV): how to read it (src/cli/data-options.ts). */
+  table?: TableConfig;
   resume?: { path: string; checkpoint: Checkpoint };
 }
 
@@ -131,10 +143,12 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
   if (positionals.length) throw new SimdnetError(`unexpected argument "${positionals[0]}" (see --help)`);
   const preset = values.preset as string | undefined;
   if (preset !== undefined && !(preset in PRESETS)) throw new SimdnetError(`unknown preset "${preset}"; expected one of ${Object.keys(PRESETS).join(", ")}`, { field: "--preset" });
+  const tableRun = isTableRun(values);
   const get = (name: string): string => {
     const given = values[name];
     if (typeof given === "string") return given;
     if (preset && PRESETS[preset][name] !== undefined) return PRESETS[preset][name];
+    if (tableRun && TABLE_DEFAULTS[name] !== undefined) return TABLE_DEFAULTS[name];
     return String(TRAIN_OPTIONS.find((r) => r.name === name)!.default);
   };
   const init = get("init");
@@ -208,6 +222,14 @@ export function resolveTrainConfig(argv: string[]): TrainConfig | "help" {
     report: values.report as string | undefined,
     argv,
   };
+  if (tableRun) {
+    cfg.table = resolveTableConfig(values, cfg.valSplit, cfg.seed, () => {});
+    if (cfg.report) throw new SimdnetError("the HTML report is for image data; it is not made for tables yet", { field: "--report" });
+  }
+  if (typeof values["init-from"] === "string") {
+    cfg.initFrom = values["init-from"];
+    cfg.spec = initFromSpec(cfg.initFrom, cfg.spec, values, preset);
+  }
   // an impossible or oversized network is refused before any data is read
   const batchForCheck = cfg.batch === "full" ? 1 : cfg.batch;
   checkArenaFits(computeLayout(cfg.spec, batchForCheck, createOptimizer(cfg.optimizer).stateSlots, cfg.dropout));
@@ -222,6 +244,22 @@ function modelSpec(values: Record<string, unknown>, get: (name: string) => strin
   const layersText = typeof values.hidden === "string" ? undefined : typeof values.layers === "string" ? values.layers : presetLayers;
   if (layersText === undefined) return { inputSize: 784, hidden: parseHidden(get("hidden")), outputSize: 10, activation };
   return { inputSize: 784, inputShape: [28, 28, 1], hidden: [], layers: parseLayers(layersText), outputSize: 10, activation };
+}
+
+/**
+ * --init-from: the architecture is the model file's. Given --layers, --hidden, --activation or a
+ * preset as well, they must describe the same stack, else the run is refused naming both.
+ */
+function initFromSpec(path: string, fromOptions: ModelSpec, values: Record<string, unknown>, preset: string | undefined): ModelSpec {
+  const { spec } = readModelFile(path);
+  const given = ["layers", "hidden", "activation"].filter((o) => typeof values[o] === "string");
+  if (preset) given.push("preset");
+  const stack = (m: ModelSpec) => JSON.stringify({ input: inputShapeOf(m), layers: fullStack(m) });
+  if (given.length && stack(fromOptions) !== stack(spec)) {
+    const text = (m: ModelSpec) => describeStack(computeLayout(m, 1));
+    throw new SimdnetError(`--init-from ${path} is a ${text(spec)} model; ${given.map((o) => "--" + o).join(", ")} give${given.length === 1 ? "s" : ""} ${text(fromOptions)}: leave ${given.length === 1 ? "it" : "them"} out to train the model's own architecture`, { field: "--init-from" });
+  }
+  return spec;
 }
 
 function onDivergence(v: string): "stop" | "warn" {
@@ -244,7 +282,8 @@ function resolveResume(path: string, argv: string[], values: Record<string, unkn
   return { ...cfg, argv: stored, resume: { path, checkpoint } };
 }
 
-export interface TrainSummary {
+// a table run adds its task, class names and (regression) val RMSE, MAE and R² in the targets' units
+export interface TrainSummary extends Partial<TableResults> {
   event: "summary";
   testAccuracy: number | null;
   valAccuracy: number | null;
@@ -288,8 +327,11 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   const t0 = performance.now();
   checkOutputPaths(cfg.out, cfg.checkpointDir);
   if (cfg.report) checkReportPath(cfg.report);
-  const data = await loadTrainingData(cfg.data);
-  if (data.train.inputSize !== cfg.spec.inputSize)
+  const data = await loadTrainingData(cfg.data, cfg.table && { ...cfg.table, prep: { ...cfg.table.prep, notice: (m) => reporter.info(m) } });
+  if (data.meta) {
+    cfg = { ...cfg, spec: tableSpec(cfg.spec, data.meta) };
+    if (data.meta.task === "regression" && cfg.earlyStopping?.monitor === "val_accuracy") throw new SimdnetError("regression has no accuracy: use --monitor val_loss", { field: "--monitor" });
+  } else if (data.train.inputSize !== cfg.spec.inputSize)
     throw new SimdnetError(`images have ${data.train.inputSize} pixels each; simdnet's models take ${cfg.spec.inputSize} (28×28)`, { file: data.train.source, field: "dimensions" });
   const { train, val } = splitTrainVal(data.train, cfg.valSplit, cfg.seed);
   const n = train.indices.length;
@@ -300,6 +342,11 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   const net = new Network(cfg.spec, backend, batchSize, optimizer.stateSlots, cfg.dropout);
   net.init(cfg.seed, cfg.init);
   if (cfg.initScale !== 1) backend.scale(net.layout.params, net.paramCount, cfg.initScale);
+  if (cfg.initFrom && !cfg.resume) {
+    const start = readModelFile(cfg.initFrom);
+    net.setParams(start.params);
+    net.setState(start.state);
+  }
   const schedule = new LrSchedule({ ...cfg.schedule, lr: cfg.lr, epochs: cfg.epochs });
   const fingerprint = dataFingerprint(data.train.labels, train.indices);
   const resume = cfg.resume;
@@ -372,6 +419,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
   if (result.restoredEpoch !== null) reporter.info(`early stopping: restored the weights of epoch ${result.restoredEpoch}`);
   const test = data.test ? net.evaluate(allOf(data.test)) : null;
   if (test) reporter.info(`test: loss ${test.loss.toFixed(4)}  accuracy ${(100 * test.accuracy).toFixed(2)}% (${test.count} images)`);
+  const tableResult = data.meta && data.table ? tableResults(net, data.meta, data.table, val, (m) => reporter.info(m)) : null;
   const trainSamples = result.history.length * n;
   const trainSeconds = result.history.reduce((s, h) => s + (h.samplesPerSec > 0 ? n / h.samplesPerSec : 0), 0);
   const summary: TrainSummary = {
@@ -388,6 +436,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     restoredEpoch: result.restoredEpoch,
     status: "completed",
     checkpoint: lastCheckpoint,
+    ...(tableResult ?? {}),
   };
   const training = { data: data.path, preset: cfg.preset ?? null, init: cfg.init, epochs: cfg.epochs, batch: batchSize, lr: cfg.lr, valSplit: cfg.valSplit, seed: cfg.seed, optimizer: { ...cfg.optimizer, name: optimizer.name }, clipNorm: cfg.clipNorm, schedule: { ...cfg.schedule, lr: cfg.lr, epochs: cfg.epochs }, dropout: cfg.dropout, augment: cfg.augment ?? null, earlyStopping: cfg.earlyStopping ?? null, backend: backend.variant };
   const bytes = encodeModel(
@@ -396,7 +445,8 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
     {
       createdAt: new Date().toISOString(),
       training,
-      metrics: { testAccuracy: summary.testAccuracy, valAccuracy: summary.valAccuracy, trainLoss: summary.trainLoss, samplesPerSec: summary.samplesPerSec },
+      metrics: { testAccuracy: summary.testAccuracy, valAccuracy: summary.valAccuracy, trainLoss: summary.trainLoss, samplesPerSec: summary.samplesPerSec, ...(tableResult?.regression ? { val: tableResult.regression } : {}) },
+      ...metaHeaderFields(data.meta),
     },
     net.getState(),
   );
@@ -413,7 +463,7 @@ export async function runTrain(cfg: TrainConfig, reporter: Reporter): Promise<Tr
 export async function trainCommand(argv: string[]): Promise<number> {
   const cfg = resolveTrainConfig(argv);
   if (cfg === "help") {
-    console.log(helpText("Usage: simdnet train [options]\n\nTrains an MLP or a CNN on MNIST (IDX) or a Kaggle digit-recognizer CSV.", TRAIN_OPTIONS));
+    console.log(helpText("Usage: simdnet train [options]\n\nTrains an MLP or a CNN on MNIST (IDX), a Kaggle digit-recognizer CSV, or any labelled CSV (--label: classes by name or regression; other image sizes).", TRAIN_OPTIONS));
     return 0;
   }
   const reporter: Reporter = cfg.json ? new JsonReporter() : new TextReporter();
@@ -425,7 +475,8 @@ export async function trainCommand(argv: string[]): Promise<number> {
     reporter.info(
       `done: ${summary.epochs} epochs in ${summary.seconds.toFixed(1)}s, ${Math.round(summary.samplesPerSec ?? 0).toLocaleString("en-US")} samples/s` +
         (summary.testAccuracy !== null ? `, test accuracy ${(100 * summary.testAccuracy).toFixed(2)}%` : "") +
-        (summary.valAccuracy !== null ? `, val accuracy ${(100 * summary.valAccuracy).toFixed(2)}%` : ""),
+        (summary.valAccuracy !== null && Number.isFinite(summary.valAccuracy) ? `, val accuracy ${(100 * summary.valAccuracy).toFixed(2)}%` : "") +
+        (summary.regression ? `, val RMSE ${summary.regression.rmse.toPrecision(4)}, MAE ${summary.regression.mae.toPrecision(4)}, R² ${summary.regression.r2.toFixed(4)}` : ""),
     );
   return summary.status === "interrupted" ? EXIT_INTERRUPTED : summary.status === "diverged" ? EXIT_DIVERGED : 0;
 }

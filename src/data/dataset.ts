@@ -11,6 +11,10 @@ export interface Dataset {
   inputSize: number;
   /** Where it came from, for messages. */
   source: string;
+  /** Float features (count, inputSize), row-major, for a float-input model (tabular data, already normalised); images is then empty. */
+  features?: Float32Array;
+  /** Regression targets (count, outputs), row-major, standardised; labels is then null. */
+  targets?: Float32Array;
 }
 
 export interface Subset {

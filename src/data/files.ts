@@ -1,11 +1,12 @@
 // Node-side readers: MNIST IDX files (raw or .gz) from a folder, Kaggle CSV streamed from disk.
-import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { SimdnetError } from "../errors.js";
 import { DigitsCsvParser, type CsvOptions } from "./csv.js";
 import type { Dataset } from "./dataset.js";
 import { idxToDataset, parseIdx, type IdxArray } from "./idx.js";
+import { TableParser, isKaggleDigitsHeader, type Table, type TableOptions } from "./table.js";
 
 export const MNIST_FILES = {
   trainImages: "train-images-idx3-ubyte",
@@ -101,4 +102,42 @@ export function isDirectory(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Streams any labelled CSV (src/data/table.ts) from disk. */
+export async function loadTableFile(file: string, options: TableOptions = {}): Promise<Table> {
+  const parser = new TableParser(file, options);
+  const decoder = new TextDecoder("utf-8");
+  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) parser.push(decoder.decode(chunk as Buffer, { stream: true }));
+    parser.push(decoder.decode());
+  } catch (e) {
+    stream.destroy();
+    if (e instanceof SimdnetError) throw e;
+    throw new SimdnetError(`cannot read file: ${(e as Error).message}`, { file });
+  }
+  return parser.end();
+}
+
+/** The first line of a file (up to 1 MiB), for telling Kaggle digit files from other tables. */
+export function readHeaderLine(file: string): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, "r");
+    const buf = Buffer.alloc(1 << 20);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const text = buf.subarray(0, n).toString("utf-8");
+    const nl = text.indexOf("\n");
+    return nl < 0 ? text : text.slice(0, nl);
+  } catch (e) {
+    throw new SimdnetError(`cannot read file: ${(e as Error).message}`, { file });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** A Kaggle digit-recognizer file (label?,pixel0..pixel783): read by the digit parser, exactly as before. */
+export function isKaggleDigitsFile(file: string): boolean {
+  return isKaggleDigitsHeader(readHeaderLine(file));
 }

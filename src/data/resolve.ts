@@ -6,17 +6,33 @@ import { SimdnetError } from "../errors.js";
 import type { Dataset } from "./dataset.js";
 import { join } from "node:path";
 import { cacheDir, downloadMnist, mnistMirror, stderrProgress } from "./download.js";
-import { hasMnistFiles, isDirectory, loadCsvFile, loadMnistDir } from "./files.js";
+import { hasMnistFiles, isDirectory, isKaggleDigitsFile, loadCsvFile, loadMnistDir, loadTableFile } from "./files.js";
+import { splitTrainVal } from "./dataset.js";
+import { applyPreprocessing, fitPreprocessing, type DataMeta, type PreprocessOptions, type Table, type TableOptions } from "./table.js";
 import { SAMPLE_TEST_COUNT, SAMPLE_TRAIN_COUNT, sampleDir } from "./sample.js";
 
+/** How to read a CSV that is not a Kaggle digit file (src/cli/data-options.ts builds it from the options). */
+export interface TableConfig {
+  options: TableOptions;
+  prep: PreprocessOptions;
+  /** Read even a Kaggle-shaped file as a table (a table option was given). */
+  force: boolean;
+  /** The split the training run will make: statistics come from its training rows only. */
+  valSplit: number;
+  seed: number;
+}
+
 export interface TrainingData {
-  kind: "idx" | "csv";
+  kind: "idx" | "csv" | "table";
   path: string;
   train: Dataset;
   /** The t10k set for IDX; null for a CSV (Kaggle's test.csv has no labels). */
   test: Dataset | null;
   /** True when this is the shipped MNIST sample (no data found, the download failed). */
   sample?: boolean;
+  /** A table: what the model learns about its data (from the training split) and the parsed rows. */
+  meta?: DataMeta;
+  table?: Table;
 }
 
 const DATA_CHOICES =
@@ -41,7 +57,7 @@ export function defaultDataPath(): string | null {
   return null;
 }
 
-export async function loadTrainingData(dataPath: string | undefined): Promise<TrainingData> {
+export async function loadTrainingData(dataPath: string | undefined, tableConfig?: TableConfig): Promise<TrainingData> {
   const path = dataPath ?? defaultDataPath() ?? (await downloadToCache());
   if (typeof path === "object") {
     const { train, test } = loadMnistDir(path.sample);
@@ -52,6 +68,7 @@ export async function loadTrainingData(dataPath: string | undefined): Promise<Tr
     const { train, test } = loadMnistDir(path);
     return { kind: "idx", path, train, test };
   }
+  if (tableConfig && (tableConfig.force || !isKaggleDigitsFile(path))) return loadTableData(path, tableConfig);
   const train = await loadCsvFile(path, { requireLabels: true });
   return { kind: "csv", path, train, test: null };
 }
@@ -90,4 +107,15 @@ export function sampleNotice(reason: string, dir: string): string {
     `For the full 60,000 + 10,000 digits: --data path/to/mnist-folder, or SIMDNET_MNIST_DIR=folder, ` +
     `or run once with a network connection so simdnet can download MNIST (SIMDNET_MNIST_MIRROR=URL picks another mirror).\n`
   );
+}
+
+/**
+ * Any labelled CSV: parsed, split as the training run will split it (the same seed and fraction),
+ * preprocessing fitted on the training rows only, then applied to every row.
+ */
+export async function loadTableData(path: string, c: TableConfig): Promise<TrainingData> {
+  const table = await loadTableFile(path, c.options);
+  const { train } = splitTrainVal({ count: table.count } as Dataset, c.valSplit, c.seed);
+  const meta = fitPreprocessing(table, train.indices, c.prep);
+  return { kind: "table", path, train: applyPreprocessing(meta, table), test: null, meta, table };
 }

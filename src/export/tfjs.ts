@@ -53,7 +53,7 @@ export function toTfjsLayers(spec: ModelSpec, params: Float32Array, state: Float
   const last = layout.layers.length - 1;
   layout.layers.forEach((L, i) => {
     const c = L.config;
-    const act = i === last ? "softmax" : activationName(L.act);
+    const act = i === last ? (spec.task === "regression" ? "linear" : "softmax") : activationName(L.act); // regression: a linear output
     switch (c.type) {
       case "dense": {
         if (L.input.shape.length === 3) h = g.add("Flatten", g.name("flatten"), { data_format: "channels_last" }, [h]);

@@ -5,7 +5,7 @@
 import { NONE } from "../backend/types.js";
 import { SimdnetError } from "../errors.js";
 import { LAYER_KINDS, fullStack, inputShapeOf, layerName, shapeText, sizeOf, type BlockSpec, type LayerConfig, type LayerKind, type LayerLayout, type Shape, type Tensor } from "../layers/index.js";
-import type { ModelSpec } from "./spec.js";
+import { hasFloatInput, isRegression, type ModelSpec } from "./spec.js";
 
 const ALIGN = 16; // slots (64 bytes): every region starts on a cache line, SIMD loads are aligned
 const TAIL_PAD = 16; // kernels may load (never store) a whole vector past a region's end
@@ -27,10 +27,12 @@ export interface ArenaLayout {
   stateCount: number;
   /** Every layer, input to output (dropout and flatten included). */
   layers: LayerLayout[];
-  /** Batch pixels, uint8 (B, in): occupies ceil(B·in/4) slots. */
+  /** Batch pixels, uint8 (B, in): occupies ceil(B·in/4) slots; -1 for a float-input model (spec.inputKind "f32"). */
   x: number;
-  /** The batch as floats (x/255) when the first layer cannot read uint8 (a pool or batch norm first), else -1. */
+  /** The batch as floats: x/255 when the first layer cannot read uint8 (a pool or batch norm first), or the float features of a float-input model; else -1. */
   xFloat: number;
+  /** Regression targets, float (B, outputs), for a regression model; else -1. */
+  targets: number;
   /** Batch labels, int32 (B). */
   labels: number;
   /** The output layer's logits (B, classes). */
@@ -88,9 +90,11 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
   const state = take(st);
 
   // The input: the uint8 batch, or a float copy when the first reading layer needs floats.
-  const x = take(Math.ceil((B * spec.inputSize) / 4));
+  // A float-input model (tabular features) has only the float batch.
+  const floatInput = hasFloatInput(spec);
+  const x = floatInput ? -1 : take(Math.ceil((B * spec.inputSize) / 4));
   const firstReader = plan.find((l) => l.cfg.type !== "flatten");
-  const needsFloat = firstReader !== undefined && firstReader.cfg.type !== "dense" && firstReader.cfg.type !== "conv2d";
+  const needsFloat = floatInput || (firstReader !== undefined && firstReader.cfg.type !== "dense" && firstReader.cfg.type !== "conv2d");
   const xFloat = needsFloat ? take(B * spec.inputSize) : -1;
   let current: Tensor = needsFloat
     ? { z: xFloat, a: xFloat, dz: NONE, act: 0, shape: inShape, size: spec.inputSize, u8: false }
@@ -169,11 +173,12 @@ export function computeLayout(spec: ModelSpec, batchCapacity: number, optimizerS
     current = output;
   }
   const labels = take(B);
+  const targets = isRegression(spec) ? take(B * spec.outputSize) : -1;
   const logits = current.z;
   const probs = take(B * spec.outputSize);
   const scratch = take(scratchSlots);
   const totalSlots = cursor + TAIL_PAD;
-  return { spec, batchCapacity: B, paramCount, params, grads, optState, optimizerSlots, state, stateCount: st, layers, x, xFloat, labels, logits, probs, scratch, scratchSlots, totalSlots };
+  return { spec, batchCapacity: B, paramCount, params, grads, optState, optimizerSlots, state, stateCount: st, layers, x, xFloat, targets, labels, logits, probs, scratch, scratchSlots, totalSlots };
 }
 
 /** Parameter count of a model (all layers' trainable blocks). */

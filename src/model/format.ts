@@ -15,6 +15,8 @@ import { SimdnetError } from "../errors.js";
 import { checkConfig, fullStack, inputShapeOf, LAYER_KINDS, type LayerConfig } from "../layers/index.js";
 import { ACTIVATION_CODES, HIDDEN_ACTIVATIONS, type Activation, type ModelSpec } from "./spec.js";
 import { computeLayout, paramCount as countParams, type ArenaLayout } from "./arena.js";
+import { readMetaHeader } from "../data/meta-header.js";
+import type { DataMeta } from "../data/table.js";
 
 export const MODEL_MAGIC = "SIMDNET\n";
 export const MODEL_FORMAT_VERSION = 2;
@@ -55,6 +57,8 @@ export interface ModelFile {
   /** Non-trainable state (stateCount floats; empty for v1 files and models without batch norm). */
   state: Float32Array;
   header: ModelHeader;
+  /** The data description (task, class names, normalisation, targets) of a model trained on a table; absent for digit models. */
+  meta?: DataMeta;
 }
 
 /** Header fields the encoder computes; `extra` cannot override them. */
@@ -304,5 +308,6 @@ export function decodeModel(bytes: Uint8Array, file = "model"): ModelFile {
   if (crc !== header.weightsCrc32) throw fail(`weights checksum mismatch (file says ${JSON.stringify(header.weightsCrc32)}, the payload hashes to ${crc}): the file is corrupt`, "weightsCrc32", wStart);
   const params = readFloats(dv, wStart, P, "weights", fail, (v, i) => `non-finite weight ${v} at parameter ${i}`);
   const state = readFloats(dv, wStart + P * 4, S, "state", fail, (v, i) => `non-finite state value ${v} at state index ${i}`, isVariance);
-  return { spec, params, state, header: header as ModelHeader };
+  const meta = readMetaHeader(header, spec, fail); // a table model: sets spec.task and spec.inputKind
+  return { spec, params, state, header: header as ModelHeader, meta };
 }

@@ -15,6 +15,10 @@ import type { LayerConfig } from "../layers/layer.js";
 import { createOptimizer, type OptimizerName } from "../train/optimizers.js";
 import { LrSchedule, type ScheduleName } from "../train/schedules.js";
 import { fit, type BatchInfo, type EpochStats } from "../train/trainer.js";
+import { applyPreprocessing, fitPreprocessing, isTableSet, rawTargets, transformFeatures, untransformTargets, type DataMeta, type Table, type TableSet } from "../data/table.js";
+import { metaHeaderFields } from "../data/meta-header.js";
+import { regressionMetrics, type RegressionMetrics } from "../data/regression-metrics.js";
+import type { InputKind, Task } from "./spec.js";
 
 export interface CreateOptions {
   /** Input shape: [H, W, C] for images (channels last), or [D] (default [28, 28, 1] with layers, else [inputSize]). */
@@ -32,7 +36,13 @@ export interface CreateOptions {
   init?: InitScheme; // default "he"
   backend?: BackendName; // default "wasm"
   inputSize?: number; // default 784 (or the product of `input`)
-  classes?: number; // default 10
+  classes?: number; // default 10 (regression: the number of targets, default 1)
+  /** "classification" (default) or "regression" (linear outputs, mean squared error). */
+  task?: Task;
+  /** "u8" (default): pixels 0..255; "f32": float features (a table). */
+  inputKind?: InputKind;
+  /** A table from loadCsv / toTableSet: sets inputSize, classes (or targets), task and input kind from it. */
+  data?: TableSet;
 }
 
 export interface ModelFitOptions {
@@ -63,6 +73,8 @@ export class Model {
   /** The training config and last metrics, stored in the file by toBytes. */
   private training: Record<string, unknown> | undefined;
   private metrics: Record<string, unknown> | undefined;
+  /** What the model knows about its table (scaling, class names, targets); set by fit on a table or read from the file. */
+  private meta: DataMeta | undefined;
 
   private constructor(
     readonly spec: ModelSpec,
@@ -76,6 +88,11 @@ export class Model {
   }
 
   static create(o: CreateOptions = {}): Model {
+    if (o.data) {
+      const d = o.data;
+      const shape = d.inputShape && d.inputShape.length === 3 && o.layers ? d.inputShape : undefined;
+      o = { ...o, input: o.input ?? shape ?? [d.inputSize], classes: o.classes ?? d.outputs, task: o.task ?? d.task, inputKind: o.inputKind ?? (d.inputShape ? "u8" : "f32"), data: undefined };
+    }
     const activation = checkActivation(o.activation ?? "relu", "activation");
     const input = o.input ?? (o.layers ? [28, 28, 1] : [o.inputSize ?? 784]);
     if (!Array.isArray(input) || (input.length !== 1 && input.length !== 3) || !input.every((v) => Number.isInteger(v) && v > 0))
@@ -86,6 +103,11 @@ export class Model {
       ? { inputSize, inputShape: input.length === 3 ? input : undefined, hidden: [], layers: o.layers, outputSize: o.classes ?? 10, activation }
       : { inputSize, ...(input.length === 3 ? { inputShape: input } : {}), hidden: o.hidden ?? [128], outputSize: o.classes ?? 10, activation };
     if (!spec.inputShape) delete spec.inputShape;
+    if (o.task === "regression") {
+      spec.task = "regression";
+      if (o.classes === undefined) spec.outputSize = 1;
+    }
+    if (o.inputKind === "f32") spec.inputKind = "f32";
     const seed = o.seed ?? 1;
     const net = new Network(spec, createBackend(o.backend), 1);
     net.init(seed, o.init ?? "he");
@@ -99,10 +121,12 @@ export class Model {
 
   /** Reads a .simdnet file's bytes (the format `toBytes` writes and `simdnet train` saves). */
   static fromBytes(bytes: Uint8Array, options: { backend?: BackendName; file?: string } = {}): Model {
-    const { spec, params, state, header } = decodeModel(bytes, options.file);
+    const file = decodeModel(bytes, options.file);
+    const { spec, params, state, header } = file;
     const m = new Model(spec, params, options.backend ?? "wasm", Number(header.training?.seed ?? 1), state);
     m.training = header.training;
     m.metrics = header.metrics;
+    m.meta = file.meta;
     return m;
   }
 
@@ -121,11 +145,19 @@ export class Model {
   }
 
   /** Trains in place; returns the per-epoch history. */
-  async fit(trainData: Dataset, o: ModelFitOptions = {}): Promise<EpochStats[]> {
-    this.checkData(trainData);
+  async fit(trainData: Dataset | TableSet, o: ModelFitOptions = {}): Promise<EpochStats[]> {
     const epochs = o.epochs ?? 10;
     const lr = o.lr ?? 0.1;
     const seed = o.seed ?? this.seed;
+    if (isTableSet(trainData)) {
+      // statistics (scaling, classes, targets) from the training split only, then every row preprocessed with them
+      const split = typeof o.validation === "number" ? splitTrainVal({ count: trainData.count } as Dataset, o.validation, seed) : { train: allOf({ count: trainData.count } as Dataset), val: null };
+      if (!this.meta) this.meta = this.checkMeta(fitPreprocessing(trainData, split.train.indices, { normalize: trainData.normalize, task: this.spec.task ?? "classification", pixelMax: trainData.pixelMax }));
+      const ds = applyPreprocessing(this.meta, trainData);
+      o = { ...o, validation: isTableSet(o.validation) ? this.tableData(o.validation as unknown as TableSet) : o.validation };
+      trainData = ds;
+    } else if (isTableSet(o.validation)) throw new SimdnetError("validation is a table but the training data is not", { field: "validation" });
+    this.checkData(trainData);
     let train: Subset;
     let val: Subset | null;
     if (typeof o.validation === "number") ({ train, val } = splitTrainVal(trainData, o.validation, seed));
@@ -153,8 +185,15 @@ export class Model {
     return result.history;
   }
 
-  /** Mean cross-entropy and accuracy on a labelled data set. */
-  evaluate(data: Dataset): EvalResult {
+  /** Mean cross-entropy and accuracy on a labelled data set; a table (regression too: RMSE, MAE and R² in the targets' units). */
+  evaluate(data: Dataset | TableSet): EvalResult & { regression?: RegressionMetrics } {
+    if (isTableSet(data)) {
+      const ds = this.tableData(data);
+      const r = this.net().evaluate(allOf(ds));
+      if (this.spec.task !== "regression") return r;
+      const out = untransformTargets(this.meta!, this.net().predictProbs(ds.features ?? ds.images, ds.count));
+      return { ...r, regression: regressionMetrics(out, rawTargets(data), this.meta!.targets!.names) };
+    }
     this.checkData(data);
     if (!data.labels) throw new SimdnetError("evaluate needs a labelled data set", { file: data.source, field: "labels" });
     return this.net().evaluate(allOf(data));
@@ -169,8 +208,50 @@ export class Model {
     const D = this.spec.inputSize;
     const count = n ?? pixels.length / D;
     if (!Number.isInteger(count) || count < 0 || count * D > pixels.length)
-      throw new SimdnetError(`expected n images of ${D} pixels: got ${pixels.length} values${n !== undefined ? ` for n = ${n}` : ""}`, { field: "pixels" });
+      throw new SimdnetError(`expected n ${this.meta ? "rows" : "images"} of ${D} ${this.meta ? "features" : "pixels"}: got ${pixels.length} values${n !== undefined ? ` for n = ${n}` : ""}`, { field: "pixels" });
+    if (this.meta) {
+      // a table model: raw feature values (NaN: missing), scaled with the model's statistics; regression outputs in the targets' units
+      const x = transformFeatures(this.meta, pixels instanceof Float32Array ? pixels.subarray(0, count * D) : Float32Array.from(pixels.subarray(0, count * D)), count);
+      const out = this.net().predictProbs(x, count);
+      return this.spec.task === "regression" ? untransformTargets(this.meta, out) : out;
+    }
+    if (this.spec.inputKind === "f32") return this.net().predictProbs(pixels instanceof Float32Array ? pixels.subarray(0, count * D) : Float32Array.from(pixels.subarray(0, count * D)), count);
     return this.net().predictProbs(toPixels(pixels, count * D), count);
+  }
+
+  /** The data description of a model trained on a table (class names, scaling, targets); undefined for digit models. */
+  get dataMeta(): DataMeta | undefined {
+    return this.meta;
+  }
+
+  /** Class names (a table model), else "0".."classes−1". */
+  get classNames(): string[] {
+    return this.meta?.classNames ?? Array.from({ length: this.spec.outputSize }, (_, i) => String(i));
+  }
+
+  /** Predictions for every row of a table: class names and probabilities, or regression values (targets' units). */
+  predictTable(table: Table): { labels: string[]; probs: Float32Array } | { values: Float32Array; names: string[] } {
+    if (!this.meta) throw new SimdnetError("this model was not trained on a table", { field: "data" });
+    const ds = applyPreprocessing(this.meta, { ...table, labels: null });
+    const out = this.net().predictProbs(ds.features ?? ds.images, ds.count);
+    if (this.spec.task === "regression") return { values: untransformTargets(this.meta, out), names: this.meta.targets!.names };
+    const cls = argmaxRows(out, this.spec.outputSize);
+    return { labels: Array.from(cls, (c) => this.meta!.classNames![c]), probs: out };
+  }
+
+  private tableData(t: TableSet): Dataset {
+    if (!this.meta) throw new SimdnetError("this model has not been fitted on a table yet (fit computes the scaling and class names)", { field: "data" });
+    return applyPreprocessing(this.meta, t);
+  }
+
+  private checkMeta(meta: DataMeta): DataMeta {
+    const outs = meta.task === "regression" ? meta.targets!.names.length : meta.classNames!.length;
+    if (outs !== this.spec.outputSize)
+      throw new SimdnetError(`the model has ${this.spec.outputSize} outputs; the table's training split has ${outs} ${meta.task === "regression" ? "targets" : `classes (${meta.classNames!.join(", ")})`}`, { field: "classes" });
+    if (meta.features.length !== this.spec.inputSize) throw new SimdnetError(`the model takes ${this.spec.inputSize} inputs; the table has ${meta.features.length} features`, { field: "inputSize" });
+    if ((meta.inputKind === "f32") !== (this.spec.inputKind === "f32"))
+      throw new SimdnetError(`the table has ${meta.inputKind === "f32" ? "float features" : "pixels"}: create the model with Model.create({ data }) or inputKind: "${meta.inputKind}"`, { field: "inputKind" });
+    return meta;
   }
 
   /** The most probable class of each image (see predict for the input). */
@@ -183,7 +264,7 @@ export class Model {
     const extra: Pick<ModelHeader, "training" | "metrics" | "createdAt"> = { createdAt: new Date().toISOString() };
     if (this.training) extra.training = this.training;
     if (this.metrics) extra.metrics = this.metrics;
-    return encodeModel(this.spec, this.params, extra, this.state);
+    return encodeModel(this.spec, this.params, { ...extra, ...metaHeaderFields(this.meta) }, this.state);
   }
 
   private backend(): Backend {

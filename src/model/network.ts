@@ -2,7 +2,8 @@
 import type { Backend } from "../backend/types.js";
 import { NONE } from "../backend/types.js";
 import { checkArenaFits, computeLayout, type ArenaLayout } from "./arena.js";
-import { layerSizes, type ModelSpec } from "./spec.js";
+import { hasFloatInput, isRegression, layerSizes, type ModelSpec } from "./spec.js";
+import { SimdnetError } from "../errors.js";
 import { Rng } from "../rng.js";
 import type { Subset } from "../data/dataset.js";
 
@@ -112,6 +113,7 @@ export class Network {
   loadBatch(subset: Subset, start: number, count: number, transform?: (dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number) => void): void {
     const { data, indices } = subset;
     const D = data.inputSize;
+    if (hasFloatInput(this.spec) || isRegression(this.spec)) return this.loadFloatBatch(subset, start, count);
     const x = this.backend.bytes(this.layout.x, count * D);
     for (let r = 0; r < count; r++) {
       const i = indices[start + r];
@@ -126,7 +128,49 @@ export class Network {
 
   /** Copies B raw pixel rows (uint8) into the arena batch. */
   loadPixels(pixels: Uint8Array, B: number): void {
+    if (this.layout.x < 0) throw new SimdnetError("this model takes float features, not uint8 pixels", { field: "input" });
     this.backend.bytes(this.layout.x, B * this.spec.inputSize).set(pixels.subarray(0, B * this.spec.inputSize));
+  }
+
+  /** Copies B float feature rows into the arena batch (a float-input model). */
+  loadFeatures(features: Float32Array, B: number): void {
+    if (this.layout.x >= 0) throw new SimdnetError("this model takes uint8 pixels, not float features", { field: "input" });
+    this.backend.floats().set(features.subarray(0, B * this.spec.inputSize), this.layout.xFloat);
+  }
+
+  /** loadBatch for float features and/or regression targets (no augmentation). */
+  private loadFloatBatch(subset: Subset, start: number, count: number): void {
+    const { data, indices } = subset;
+    const D = data.inputSize;
+    const f = this.backend.floats();
+    if (hasFloatInput(this.spec)) {
+      if (!data.features) throw new SimdnetError("this model takes float features: the data set has none", { file: data.source, field: "features" });
+      const xf = this.layout.xFloat;
+      for (let r = 0; r < count; r++) {
+        const i = indices[start + r];
+        f.set(data.features.subarray(i * D, i * D + D), xf + r * D);
+      }
+    } else {
+      const x = this.backend.bytes(this.layout.x, count * D);
+      for (let r = 0; r < count; r++) {
+        const i = indices[start + r];
+        x.set(data.images.subarray(i * D, i * D + D), r * D);
+      }
+    }
+    if (isRegression(this.spec)) {
+      const T = this.spec.outputSize;
+      if (data.targets) {
+        const t = this.layout.targets;
+        const f2 = this.backend.floats();
+        for (let r = 0; r < count; r++) {
+          const i = indices[start + r];
+          f2.set(data.targets.subarray(i * T, i * T + T), t + r * T);
+        }
+      }
+    } else if (data.labels) {
+      const y = this.backend.ints(this.layout.labels, count);
+      for (let r = 0; r < count; r++) y[r] = data.labels[indices[start + r]];
+    }
   }
 
   /**
@@ -137,14 +181,15 @@ export class Network {
     const { layers, x, xFloat, scratch } = this.layout;
     const be = this.backend;
     this.dropoutApplied = training && dropoutSeed !== undefined;
-    if (xFloat >= 0) be.castU8(xFloat, x, B * this.spec.inputSize, 1 / 255);
+    if (xFloat >= 0 && x >= 0) be.castU8(xFloat, x, B * this.spec.inputSize, 1 / 255);
     for (const L of layers) L.kind.forward({ be, L, B, training, dropoutSeed, scratch });
   }
 
-  /** Loss and dlogits (mean over the batch) for the loaded labels; call after forward. */
+  /** Loss and dlogits (mean over the batch) for the loaded labels (regression: targets, mean squared error); call after forward. */
   loss(B: number, withGrad: boolean): BatchResult {
     const { layers, labels, logits } = this.layout;
     const out = layers[layers.length - 1];
+    if (isRegression(this.spec)) return { lossSum: this.backend.mseLoss(withGrad ? out.output.dz : NONE, logits, this.layout.targets, B, this.spec.outputSize, 1 / B), correct: 0 };
     const lossSum = this.backend.softmaxXent(withGrad ? out.output.dz : NONE, NONE, logits, labels, B, this.spec.outputSize, 1 / B);
     const correct = this.backend.countCorrect(logits, labels, B, this.spec.outputSize);
     return { lossSum, correct };
@@ -188,11 +233,14 @@ export class Network {
       lossSum += r.lossSum;
       correct += r.correct;
     }
-    return { loss: n ? lossSum / n : NaN, accuracy: n ? correct / n : NaN, count: n };
+    return { loss: n ? lossSum / n : NaN, accuracy: n && !isRegression(this.spec) ? correct / n : NaN, count: n };
   }
 
-  /** Class probabilities (n, classes) for n raw uint8 pixel rows. */
-  predictProbs(pixels: Uint8Array, n: number): Float32Array {
+  /**
+   * Class probabilities (n, classes) for n raw uint8 pixel rows, or n float feature rows (a
+   * float-input model). Regression: the (n, outputs) linear outputs (standardised units).
+   */
+  predictProbs(pixels: Uint8Array | Float32Array, n: number): Float32Array {
     const D = this.spec.inputSize;
     const C = this.spec.outputSize;
     const out = new Float32Array(n * C);
@@ -200,8 +248,13 @@ export class Network {
     const { labels, probs, logits } = this.layout;
     for (let s = 0; s < n; s += cap) {
       const B = Math.min(cap, n - s);
-      this.loadPixels(pixels.subarray(s * D, (s + B) * D), B);
+      if (pixels instanceof Float32Array) this.loadFeatures(pixels.subarray(s * D, (s + B) * D), B);
+      else this.loadPixels(pixels.subarray(s * D, (s + B) * D), B);
       this.forward(B);
+      if (isRegression(this.spec)) {
+        out.set(this.backend.floats().subarray(logits, logits + B * C), s * C);
+        continue;
+      }
       this.backend.ints(labels, B).fill(0); // the loss is ignored; labels only need to be valid
       this.backend.softmaxXent(NONE, probs, logits, labels, B, C, 0);
       out.set(this.backend.floats().subarray(probs, probs + B * C), s * C);

@@ -28,7 +28,16 @@ export interface ModelSpec {
   outputSize: number;
   /** Activation of every hidden layer. */
   activation: Activation;
+  /** "u8" (absent): raw 0..255 pixels, scaled by 1/255 inside the first layer; "f32": float features (tabular data, normalised before loading). */
+  inputKind?: InputKind;
+  /** "classification" (absent): softmax cross-entropy over outputSize classes; "regression": outputSize linear outputs, mean squared error. */
+  task?: Task;
 }
+
+export type InputKind = "u8" | "f32";
+export type Task = "classification" | "regression";
+export const isRegression = (spec: ModelSpec) => spec.task === "regression";
+export const hasFloatInput = (spec: ModelSpec) => spec.inputKind === "f32";
 
 /** Widths of an MLP's layers, input to output (dense-only models). */
 export function layerSizes(spec: ModelSpec): number[] {

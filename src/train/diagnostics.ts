@@ -51,9 +51,10 @@ const MAX_INIT_RATIO = 5;
 export class DivergenceWatcher {
   private step = 0;
   private readonly classes: number;
-  private readonly lnC: number;
+  private lnC: number;
   /** Per layer: RMS of the initial weights and its ratio to the He scale. */
   private readonly initRms: number[];
+  private readonly regression: boolean;
   private inputRms = NaN;
   private firstLoss = NaN;
   private firstGradNorms: number[] = [];
@@ -73,7 +74,9 @@ export class DivergenceWatcher {
       hints: { lr: "--lr", init: "--init he", clip: "--clip-norm", ...options.hints },
     };
     this.classes = net.spec.outputSize;
-    this.lnC = Math.log(this.classes);
+    this.regression = net.spec.task === "regression";
+    // regression: targets are standardised, so predicting their mean costs a loss of 1
+    this.lnC = this.regression ? 1 : Math.log(this.classes);
     const f = net.backend.floats();
     this.initRms = this.weightLayers().map((L) => rms(f, L.w, L.wSize));
   }
@@ -85,6 +88,8 @@ export class DivergenceWatcher {
     this.lastGradNorm = gradNorm;
     if (this.step === 1) {
       this.firstLoss = info.loss;
+      // regression: the reference is the larger of 1 (predicting the mean) and the first loss
+      if (this.regression && Number.isFinite(info.loss)) this.lnC = Math.max(1, info.loss);
       if (this.o.startStep === 0) this.inputRms = this.firstLayerInputRms(info.size);
     }
     if (this.firstGradNorms.length < 5 && Number.isFinite(gradNorm)) this.firstGradNorms.push(gradNorm);
@@ -98,13 +103,13 @@ export class DivergenceWatcher {
       return this.report(
         "loss-explosion",
         info,
-        `the loss is ${fmt(info.loss)} at ${at}, far above ln(${this.classes}) = ${this.lnC.toFixed(2)}, the loss of an untrained network that guesses uniformly` +
+        `the loss is ${fmt(info.loss)} at ${at}, far above ${this.regression ? `${fmt(this.lnC)}, the larger of the first loss and 1 (the loss of predicting the mean of the standardised targets)` : `ln(${this.classes}) = ${this.lnC.toFixed(2)}, the loss of an untrained network that guesses uniformly`}` +
           (this.step > 1 ? ` (it was ${fmt(this.firstLoss)} at step ${this.o.startStep + 1}).` : "."),
       );
     const ref = median(this.firstGradNorms);
     if (this.step > this.firstGradNorms.length && gradNorm > GRAD_EXPLOSION_FACTOR * ref)
       return this.report("exploding-gradient", info, `the gradient norm grew to ${fmt(gradNorm)} at ${at}, ${fmt(gradNorm / ref)}× its ${fmt(ref)} at the first steps.`);
-    if (this.step >= (this.o.chanceAfterSteps ?? Math.max(100, Math.min(500, 3 * info.batches)))) {
+    if (!this.regression && this.step >= (this.o.chanceAfterSteps ?? Math.max(100, Math.min(500, 3 * info.batches)))) {
       const acc = this.recent.reduce((s, r) => s + r.correct, 0) / this.recent.reduce((s, r) => s + r.size, 0);
       if (acc < 1.5 / this.classes)
         return this.report(

@@ -56,12 +56,17 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
     if (L.type === "batchNormalization") for (let j = 0; j < L.wSize; j++) params[L.w - P + j] = 1 + 0.2 * rng.normal();
   }
   const theta = Float64Array.from(params);
-  const pixels = new Uint8Array(B * o.spec.inputSize).map(() => rng.int(256));
+  const floatInput = o.spec.inputKind === "f32";
+  const pixels = floatInput ? new Uint8Array(0) : new Uint8Array(B * o.spec.inputSize).map(() => rng.int(256));
+  const features = floatInput ? new Float32Array(B * o.spec.inputSize).map(() => rng.normal()) : null;
   const labels = Array.from({ length: B }, () => rng.int(o.spec.outputSize));
+  const targets = o.spec.task === "regression" ? new Float32Array(B * o.spec.outputSize).map(() => rng.normal()) : null;
   for (const net of [oracle, subject]) {
     net.setParams(params);
-    net.loadPixels(pixels, B);
+    if (features) net.loadFeatures(features, B);
+    else net.loadPixels(pixels, B);
     net.backend.ints(net.layout.labels, B).set(labels);
+    if (targets) net.backend.floats().set(targets, net.layout.targets);
   }
   // float64 oracle parameters exactly equal to the float32 ones the subject holds
   oracle.backend.floats().set(theta, oracle.layout.params);
