@@ -10,7 +10,8 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { build } from "vite";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { hasMnistFiles, loadMnistDir } from "../src/data/files.js";
+import { loadMnistDir } from "../src/data/files.js";
+import { realMnistDir } from "./helpers.js";
 import { encodeIdx, idxToDataset, parseIdx } from "../src/data/idx.js";
 import { allOf, type Dataset } from "../src/data/dataset.js";
 import { PRESETS, resolveTrainConfig, runTrain } from "../src/cli/train.js";
@@ -26,8 +27,8 @@ import { DEFAULT_SETTINGS, prepareRun, specFor, WEB_PRESETS, type TrainSettings 
 
 const CHROMIUM = process.env.SIMDNET_CHROMIUM ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
-const mnistDir = process.env.SIMDNET_MNIST_DIR;
-const haveData = Boolean(mnistDir && hasMnistFiles(mnistDir));
+const mnistDir = realMnistDir("the demo page with real MNIST");
+const haveData = mnistDir !== undefined;
 const inCI = Boolean(process.env.CI);
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 
@@ -258,10 +259,6 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, "browser-cnn.png"), fullPage: true });
     });
-  });
-
-  it("real MNIST is available in CI", () => {
-    if (inCI) expect(haveData, "CI must set SIMDNET_MNIST_DIR to the MNIST folder").toBe(true);
   });
 
   describe.skipIf(!haveData)("with real MNIST", () => {

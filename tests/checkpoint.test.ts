@@ -19,17 +19,24 @@ const spec = { inputSize: 784, hidden: [24], outputSize: 10, activation: "relu" 
 const EPOCHS = 3;
 const BATCH = 32; // 240 train samples: 8 batches per epoch
 
-function setup(optName: OptimizerConfig["name"]) {
+// "plateau" runs adam with reduce-on-plateau at a rate high enough (0.03) that the validation loss
+// rises after epoch 1 (measured: 0.052, 0.338, 0.137, 0.103), so the rate halves at the end of
+// epochs 2, 3 and 4: a resume that dropped the schedule's state would train on at the wrong rate.
+type Variant = OptimizerConfig["name"] | "plateau";
+function setup(variant: Variant) {
+  const optName = variant === "plateau" ? "adam" : variant;
+  const epochs = variant === "plateau" ? 4 : EPOCHS;
   const optimizer = createOptimizer({ name: optName, momentum: 0.9, nesterov: false, weightDecay: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const net = new Network(spec, new WasmBackend(), BATCH, optimizer.stateSlots, 0.1);
   net.init(5, "he");
-  const schedule = new LrSchedule({ name: optName === "sgd" ? "cosine" : "plateau", lr: optName === "sgd" ? 0.05 : 0.002, epochs: EPOCHS, warmupEpochs: 0.5, gamma: 0.5, stepSize: 1, minLr: 0, patience: 0 });
-  const opts: FitOptions = { epochs: EPOCHS, batchSize: BATCH, schedule, seed: 11, optimizer, augment: { kind: "shift", maxShift: 2, maxRotate: 0, maxScale: 0 } };
+  const lr = variant === "sgd" ? 0.05 : variant === "adam" ? 0.002 : 0.03;
+  const schedule = new LrSchedule({ name: optName === "sgd" ? "cosine" : "plateau", lr, epochs, warmupEpochs: 0.5, gamma: 0.5, stepSize: 1, minLr: 0, patience: 0 });
+  const opts: FitOptions = { epochs, batchSize: BATCH, schedule, seed: 11, optimizer, augment: { kind: "shift", maxShift: 2, maxRotate: 0, maxScale: 0 } };
   return { net, optimizer, schedule, opts };
 }
 
 /** Runs until `stopAfter` steps, checkpoints (through bytes), resumes in a fresh network and finishes. */
-async function interruptedRun(optName: OptimizerConfig["name"], stopAfter: number): Promise<{ params: Float32Array; ck: Checkpoint }> {
+async function interruptedRun(optName: Variant, stopAfter: number): Promise<{ params: Float32Array; ck: Checkpoint }> {
   const a = setup(optName);
   let steps = 0;
   const r = await fit(a.net, train, val, { ...a.opts, shouldStop: () => ++steps >= stopAfter });
@@ -61,6 +68,41 @@ describe("checkpoint and resume", () => {
       }
     });
   }
+
+  it("adam + reduce-on-plateau: rate decays before the interruption survive the resume", async () => {
+    const ref = setup("plateau");
+    await fit(ref.net, train, val, ref.opts);
+    expect(ref.schedule.state().plateauScale, "the reference run must reach plateau decays").toBe(0.125);
+    const expected = Buffer.from(ref.net.getParams().buffer);
+    // step 20: batch 4 of epoch 3 (one decay so far); step 24: end of epoch 3 (two); 27: in epoch 4
+    for (const [stopAfter, scale] of [[20, 0.5], [24, 0.25], [27, 0.25]]) {
+      const { params, ck } = await interruptedRun("plateau", stopAfter);
+      expect(ck.schedule.plateauScale, `schedule state at step ${stopAfter}`).toBe(scale);
+      expect(ck.schedule.best).toBeLessThan(0.1);
+      expect(Buffer.from(params.buffer).equals(expected), `stop after ${stopAfter} steps`).toBe(true);
+    }
+  });
+
+  it("capture → bytes → restore puts back parameters, optimizer state, step count and schedule state exactly", async () => {
+    const a = setup("plateau");
+    let steps = 0;
+    const r = await fit(a.net, train, val, { ...a.opts, shouldStop: () => ++steps >= 20 });
+    const state = r.stoppedAt!.schedule;
+    expect(state.plateauScale).toBe(0.5);
+    const { optState, optimizerSlots, paramCount } = a.net.layout;
+    const optBefore = Float32Array.from(a.net.backend.floats().subarray(optState, optState + optimizerSlots * paramCount));
+    expect(optBefore.some((v) => v !== 0)).toBe(true);
+    const ck = decodeCheckpoint(encodeCheckpoint(captureCheckpoint(a.net, a.optimizer, state, r.stoppedAt!, 11, {}, dataFingerprint(data.labels, train.indices))), "c.simdckpt");
+    const b = setup("plateau");
+    b.net.init(999, "xavier");
+    restoreCheckpoint(ck, b.net, b.optimizer, b.schedule);
+    expect(Buffer.from(b.net.getParams().buffer).equals(Buffer.from(a.net.getParams().buffer)), "params").toBe(true);
+    const optAfter = Float32Array.from(b.net.backend.floats().subarray(b.net.layout.optState, b.net.layout.optState + optimizerSlots * paramCount));
+    expect(Buffer.from(optAfter.buffer).equals(Buffer.from(optBefore.buffer)), "optimizer state").toBe(true);
+    expect(b.optimizer.steps).toBe(20);
+    expect(b.schedule.state()).toEqual(state);
+    expect(b.schedule.lrAt(2.5)).toBe(0.03 * 0.5);
+  });
 
   it("refuses a checkpoint for another architecture or optimizer, naming the field", () => {
     const a = setup("sgd");

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { encodeDigitsCsv } from "../src/data/csv.js";
-import { TRAIN_OPTIONS } from "../src/cli/train.js";
+import { TRAIN_OPTIONS, resolveTrainConfig } from "../src/cli/train.js";
 import { syntheticDigits } from "./fixtures.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -47,14 +47,35 @@ describe("simdnet train (CLI)", () => {
     expect(r.stdout.match(/^epoch \d\/2 /gm)).toHaveLength(2);
   });
 
-  it("--help lists every option with its default", () => {
+  it("--help lists every option with its default, and those defaults are what a run gets", () => {
     const r = simdnet(["train", "--help"], dir);
     expect(r.code).toBe(0);
+    const lines = r.stdout.split("\n");
     for (const o of TRAIN_OPTIONS) {
-      expect(r.stdout).toContain(`--${o.name}`);
-      if (o.default !== undefined && o.default !== false) expect(r.stdout).toContain(`--${o.name}`);
+      const line = lines.find((l) => new RegExp(`^\\s*--${o.name}(\\s|$)`).test(l));
+      expect(line, `--${o.name} in --help`).toBeDefined();
+      if (o.default !== undefined && o.default !== false) expect(line, `--${o.name}`).toContain(`(default: ${o.default})`);
     }
-    expect(r.stdout).toContain("(default: 128)");
+    // the documented defaults are the resolved configuration of a run given no options
+    const cfg = resolveTrainConfig([]);
+    if (cfg === "help") throw new Error("unexpected help");
+    const def = (name: string) => String(TRAIN_OPTIONS.find((o) => o.name === name)!.default);
+    expect(cfg.spec.hidden.join(",")).toBe(def("hidden"));
+    expect(cfg.spec.activation).toBe(def("activation"));
+    expect(String(cfg.epochs)).toBe(def("epochs"));
+    expect(String(cfg.batch)).toBe(def("batch"));
+    expect(String(cfg.lr)).toBe(def("lr"));
+    expect(cfg.optimizer.name).toBe(def("optimizer"));
+    expect(String(cfg.optimizer.momentum)).toBe(def("momentum"));
+    expect(cfg.schedule.name).toBe(def("schedule"));
+    expect(String(cfg.schedule.gamma)).toBe(def("gamma"));
+    expect(String(cfg.schedule.patience)).toBe(def("patience"));
+    expect(String(cfg.dropout)).toBe(def("dropout"));
+    expect(cfg.init).toBe(def("init"));
+    expect(String(cfg.seed)).toBe(def("seed"));
+    expect(cfg.backend).toBe(def("backend"));
+    expect(cfg.augment).toBeUndefined(); // --augment none
+    expect(def("augment")).toBe("none");
   });
 
   it("a --data that does not exist is an error naming it (never the shipped sample)", () => {

@@ -1,22 +1,28 @@
+import { it } from "vitest";
 import { Network } from "../src/model/network.js";
 import type { Backend } from "../src/backend/types.js";
 import type { ModelSpec } from "../src/model/spec.js";
 import { Rng } from "../src/rng.js";
+import { hasMnistFiles } from "../src/data/files.js";
 
-/** L∞ relative difference: max|a−b| / max|b|. */
-export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let m = 0;
+/**
+ * Element-wise relative difference with an absolute floor: max_i |a_i − b_i| / max(|b_i|, floor).
+ * Every entry is held to its own size (a bug in a small entry is not hidden by a large one); the
+ * floor keeps entries that are zero up to rounding from dominating.
+ */
+export function maxRelDiff(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-5): number {
+  if (a.length !== b.length) throw new RangeError(`length ${a.length} vs ${b.length}`);
+  let worst = 0;
   for (let i = 0; i < b.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    m = Math.max(m, Math.abs(b[i]));
+    const d = Math.abs(a[i] - b[i]) / Math.max(Math.abs(b[i]), floor);
+    if (!(d <= worst)) worst = d; // NaN wins
   }
-  return m === 0 ? d : d / m;
+  return worst;
 }
 
 /** A network on `backend` with seeded params (random biases too), pixels and labels loaded. */
-export function loadedNetwork(spec: ModelSpec, backend: Backend, B: number, seed: number, zeroFraction = 0): Network {
-  const net = new Network(spec, backend, B);
+export function loadedNetwork(spec: ModelSpec, backend: Backend, B: number, seed: number, zeroFraction = 0, dropout = 0): Network {
+  const net = new Network(spec, backend, B, 0, dropout);
   net.init(seed, "he");
   const rng = new Rng(seed + 100);
   const p = net.getParams();
@@ -32,4 +38,27 @@ export function loadedNetwork(spec: ModelSpec, backend: Backend, B: number, seed
 
 export function region(net: Network, at: number, n: number): Float64Array {
   return Float64Array.from(net.backend.floats().subarray(at, at + n));
+}
+
+/**
+ * The real-MNIST folder for tests that need it ($SIMDNET_MNIST_DIR with the four IDX files), or
+ * undefined, and then the caller skips its real-data tests (or does what `instead` says). Never a
+ * silent fallback: in CI (env CI set) a missing data set registers a failing test naming
+ * SIMDNET_MNIST_DIR; outside CI one line says what is missing and what happens instead.
+ */
+export function realMnistDir(suite: string, has: (dir: string) => boolean = hasMnistFiles, instead = "skipping it"): string | undefined {
+  const dir = process.env.SIMDNET_MNIST_DIR;
+  if (dir && has(dir)) return dir;
+  const why = dir ? `SIMDNET_MNIST_DIR=${dir} does not hold the MNIST files` : "SIMDNET_MNIST_DIR is not set";
+  if (inCI())
+    it(`${suite}: real MNIST is available (required in CI)`, () => {
+      throw new Error(`${suite}: real MNIST is required in CI, but ${why}`);
+    });
+  else console.log(`${suite}: ${why}, ${instead}; point SIMDNET_MNIST_DIR at the MNIST folder for real MNIST`);
+  return undefined;
+}
+
+export function inCI(): boolean {
+  const ci = process.env.CI;
+  return Boolean(ci) && ci !== "false" && ci !== "0";
 }

@@ -4,14 +4,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hasMnistFiles } from "../src/data/files.js";
+import { realMnistDir } from "./helpers.js";
 import { resolveTrainConfig, runTrain } from "../src/cli/train.js";
 import type { Reporter } from "../src/cli/output.js";
 import { decodeModel } from "../src/model/format.js";
 
-const dir = process.env.SIMDNET_MNIST_DIR;
-const haveData = Boolean(dir && hasMnistFiles(dir));
-const inCI = Boolean(process.env.CI);
+const dir = realMnistDir("real MNIST end to end");
+const haveData = dir !== undefined;
 
 const quiet: Reporter = { info() {}, batch() {}, epoch() {}, event() {}, warn() {} };
 
@@ -23,10 +22,6 @@ async function train(args: string[]) {
 }
 
 describe("real MNIST", () => {
-  it("the data folder is available in CI", () => {
-    if (inCI) expect(haveData, "CI must set SIMDNET_MNIST_DIR to the MNIST folder").toBe(true);
-  });
-
   it.skipIf(!haveData)("--hidden 128 --epochs 5 reaches ≥ 97.5% test accuracy and writes a loadable model", async () => {
     const { summary, out } = await train(["--hidden", "128", "--epochs", "5"]);
     expect(summary.testAccuracy).toBeGreaterThanOrEqual(0.975);

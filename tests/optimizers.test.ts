@@ -7,8 +7,8 @@ import { Adam, Sgd, clipGradNorm, type Optimizer } from "../src/train/optimizers
 import { constantSchedule } from "../src/train/schedules.js";
 import { fit } from "../src/train/trainer.js";
 import { allOf, splitTrainVal } from "../src/data/dataset.js";
-import { syntheticDigits } from "./fixtures.js";
-import { hasMnistFiles, loadMnistDir } from "../src/data/files.js";
+import { loadMnistDir } from "../src/data/files.js";
+import { realMnistDir } from "./helpers.js";
 import type { Dataset } from "../src/data/dataset.js";
 
 // One parameter block of 3 values, driven by hand-written gradients.
@@ -67,36 +67,45 @@ describe("optimizer update rules, against steps computed by hand", () => {
   }
 });
 
-// A small real problem: the first 3000 MNIST training images (CI always has them), else a synthetic set.
-function smallProblem(): Dataset {
-  const dir = process.env.SIMDNET_MNIST_DIR;
-  if (!dir || !hasMnistFiles(dir)) return syntheticDigits(1200, 11, 784);
+// A small real problem: the first 3000 MNIST training images. Real data only (a synthetic set is
+// too easy to tell a broken gradient from a working one): in CI it must be there, outside CI the
+// suite skips with one line naming SIMDNET_MNIST_DIR.
+const mnist = realMnistDir("optimizers on a small real problem");
+function smallProblem(dir: string): Dataset {
   const train = loadMnistDir(dir).train;
   const n = 3000;
   return { ...train, images: train.images.subarray(0, n * 784), labels: train.labels!.subarray(0, n), count: n };
 }
 
-describe("each optimizer decreases the loss on a small problem", () => {
-  const data = smallProblem();
-  const { train, val } = splitTrainVal(data, 0.2, 1);
-  const cases: [string, () => Optimizer, number][] = [
-    ["sgd", () => new Sgd(), 0.1],
-    ["sgd-momentum", () => new Sgd({ momentum: 0.9 }), 0.02],
-    ["sgd-nesterov", () => new Sgd({ momentum: 0.9, nesterov: true }), 0.02],
-    ["adam", () => new Adam(), 0.003],
-    ["adamw", () => new Adam({ decoupled: true }), 0.003],
+describe.skipIf(!mnist)("each optimizer trains a small real problem as well as measured", () => {
+  const data = mnist ? smallProblem(mnist) : undefined!;
+  const { train, val } = mnist ? splitTrainVal(data, 0.2, 1) : ({} as ReturnType<typeof splitTrainVal>);
+  // [name, optimizer, lr, ceiling on the last epoch's train loss]. Measured (deterministic: the wasm
+  // f32 and TypeScript f64 backends agree to 1e-6): sgd 0.278, momentum 0.239, Nesterov 0.226,
+  // adam 0.177, adamw 0.180; the ceilings are about 12% above. A ReLU backward that lets the
+  // gradient through unmasked ends at 0.30–0.38 with every optimizer (recorded in TESTING.md).
+  const cases: [string, () => Optimizer, number, number][] = [
+    ["sgd", () => new Sgd(), 0.1, 0.31],
+    ["sgd-momentum", () => new Sgd({ momentum: 0.9 }), 0.02, 0.27],
+    ["sgd-nesterov", () => new Sgd({ momentum: 0.9, nesterov: true }), 0.02, 0.25],
+    ["adam", () => new Adam(), 0.003, 0.2],
+    ["adamw", () => new Adam({ decoupled: true }), 0.003, 0.2],
   ];
-  for (const [name, make, lr] of cases) {
-    it(name, async () => {
+  for (const [name, make, lr, maxTrainLoss] of cases) {
+    it(`${name}: last train loss < ${maxTrainLoss}, validation loss < 0.45, ≥ 90% on the 3000 images`, async () => {
       const opt = make();
-      const net = new Network({ inputSize: 784, hidden: [32], outputSize: 10, activation: "relu" }, new WasmBackend(), 32, opt.stateSlots);
+      const net = new Network({ inputSize: 784, hidden: [30], outputSize: 10, activation: "relu" }, new WasmBackend(), 32, opt.stateSlots); // 30: SIMD lanes and a tail
       net.init(1);
       const before = net.evaluate(val!);
       const r = await fit(net, train, val, { epochs: 5, batchSize: 32, schedule: constantSchedule(lr), seed: 1, optimizer: opt });
       const after = net.evaluate(val!);
-      expect(after.loss).toBeLessThan(0.5 * before.loss);
-      expect(r.history[4].trainLoss).toBeLessThan(r.history[0].trainLoss);
-      expect(net.evaluate(allOf(data)).accuracy).toBeGreaterThan(0.85);
+      const all = net.evaluate(allOf(data));
+      if (process.env.SIMDNET_REPORT) console.log(name, { before: before.loss, after: after.loss, accuracy: all.accuracy, train: r.history.map((h) => h.trainLoss) });
+      expect(before.loss).toBeGreaterThan(2); // untrained: about ln 10
+      expect(after.loss).toBeLessThan(0.45); // measured 0.38–0.42
+      for (let e = 1; e < 5; e++) expect(r.history[e].trainLoss, `epoch ${e + 1}`).toBeLessThan(r.history[e - 1].trainLoss);
+      expect(r.history[4].trainLoss).toBeLessThan(maxTrainLoss);
+      expect(all.accuracy).toBeGreaterThan(0.9); // measured 0.908–0.935
     });
   }
 });

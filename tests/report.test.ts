@@ -15,6 +15,7 @@ import type { Reporter } from "../src/cli/output.js";
 import { encodeGrayPng } from "../src/report/png.js";
 import { confidentMistakes, renderReport, type ScoredSet } from "../src/report/report.js";
 import { niceTicks } from "../src/report/chart.js";
+import { confusionMatrix, perClassMetrics } from "../src/model/metrics.js";
 import { Rng } from "../src/rng.js";
 import type { Dataset } from "../src/data/dataset.js";
 import { syntheticDigits } from "./fixtures.js";
@@ -85,6 +86,29 @@ describe("report parts", () => {
     expect(niceTicks(1, 10, 8)).toEqual([2, 4, 6, 8, 10]);
   });
 
+  it("the confusion matrix has true classes as rows and predictions as columns (an asymmetric case)", () => {
+    // labels 0 0 0 1 2 2, predictions 0 1 1 1 0 2
+    expect(confusionMatrix(new Uint8Array([0, 1, 1, 1, 0, 2]), new Uint8Array([0, 0, 0, 1, 2, 2]), 3)).toEqual([[1, 2, 0], [0, 1, 0], [1, 0, 1]]);
+    const predicted = [0, 1, 1, 1, 0, 2];
+    const probs = Float32Array.from(predicted.flatMap((p) => [0, 1, 2].map((c) => (c === p ? 0.8 : 0.1))));
+    const html = renderReport({
+      spec: { inputSize: 4, hidden: [], outputSize: 3, activation: "relu" },
+      config: {},
+      history: [],
+      scored: { name: "test", images: new Uint8Array(6 * 4), labels: new Uint8Array([0, 0, 0, 1, 2, 2]), probs, count: 6 },
+      samplesPerSec: null,
+      seconds: 0,
+      backend: "js-f32",
+    });
+    // the table as a reader sees it: row t, column p
+    const table = html.match(/<table id="confusion"[^>]*>(.*?)<\/table>/s)![1];
+    const rows = table.split("</tr>").filter((r) => r.includes("<td")).map((r) => Array.from(r.matchAll(/<td[^>]*>(\d+)<\/td>/g), (m) => Number(m[1])));
+    expect(rows).toEqual([[1, 2, 0], [0, 1, 0], [1, 0, 1]]);
+    expect(table).toContain("true ╲ predicted");
+    // per-class metrics: recall from the row, precision from the column
+    expect(perClassMetrics([[1, 2, 0], [0, 1, 0], [1, 0, 1]]).map((m) => [m.precision, m.recall, m.support])).toEqual([[0.5, 1 / 3, 3], [1 / 3, 1, 1], [1, 0.5, 2]]);
+  });
+
   it("escapes what it prints: a hostile config value stays text", () => {
     const html = renderReport({
       spec: { inputSize: 4, hidden: [], outputSize: 2, activation: "relu" },
@@ -153,6 +177,7 @@ describe.skipIf(!haveChromium && !inCI)("--report in chromium", () => {
         labels: (q("#mistakes figure.digit") as HTMLElement[]).map((f) => [Number(f.dataset.label), Number(f.dataset.predicted)]),
         confusionCells: q("#confusion td").length,
         confusionSum: (q("#confusion td") as HTMLElement[]).reduce((s, td) => s + Number(td.textContent), 0),
+        confusionRows: (q("#confusion tr") as HTMLElement[]).map((tr) => Array.from(tr.querySelectorAll("td"), (td) => Number(td.textContent))).filter((r) => r.length > 0),
         config: document.querySelector("table.config")?.textContent ?? "",
         epochRows: q("#epochs tr").length - 1,
         gridVisible: (document.querySelector("#mistakes") as HTMLElement | null)?.getBoundingClientRect().height ?? 0,
@@ -185,6 +210,10 @@ describe.skipIf(!haveChromium && !inCI)("--report in chromium", () => {
     expect(dom.points).toBe(12);
     expect(dom.confusionCells).toBe(100);
     expect(dom.confusionSum).toBe(300);
+    // rows are true classes: each row sums to that class's count in the test labels
+    const counts = Array.from({ length: 10 }, (_, c) => test.labels!.filter((y) => y === c).length);
+    expect(dom.confusionRows.map((r) => r.reduce((a, b) => a + b, 0))).toEqual(counts);
+    for (const [label, predicted] of dom.labels) expect(dom.confusionRows[label][predicted]).toBeGreaterThan(0);
     const wrong = Math.round((1 - summary.testAccuracy!) * 300);
     expect(wrong).toBeGreaterThan(0); // the noisy labels guarantee some
     expect(dom.digits).toBe(Math.min(40, wrong));

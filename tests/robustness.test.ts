@@ -341,6 +341,7 @@ describe("checkpoints: bad input", () => {
 
   it("round-trips every field (Infinity included)", () => {
     const back = decodeCheckpoint(good, "c");
+    expect(Array.from(back.params)).toEqual(Array.from(ck.params));
     expect(Array.from(back.optState)).toEqual(Array.from(ck.optState));
     expect({ ...back, params: null, optState: null }).toEqual({ ...ck, params: null, optState: null });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { JsBackend } from "../src/backend/js.js";
 import { WasmBackend } from "../src/backend/wasm.js";
+import { argmaxRows } from "../src/model/metrics.js";
 
 // float64 reference: log-sum-exp with max subtraction, computed independently of the kernels
 function reference(logits: number[], y: number) {
@@ -42,6 +43,23 @@ describe("softmax + cross-entropy", () => {
       // the first row's loss is 2e4 (label logit −1e4 vs max 1e4): compare relatively
       expect(Math.abs(total - refTotal) / refTotal).toBeLessThan(1e-6);
       expect(backend.countCorrect(0, B * C, B, C)).toBe(0 + 1 + 0 + 1);
+    });
+  }
+});
+
+describe("count_correct breaks ties like argmaxRows (the first maximum wins)", () => {
+  // each row ties between classes; a label on the first tied class counts, on a later one it does not
+  const rows = [[3, 3, 0], [0, 2, 2], [1, 1, 1], [5, 0, 5], [-1, -1, -2]];
+  const labels = [0, 2, 0, 2, 1];
+  for (const backend of [new JsBackend("f32"), new WasmBackend(), new WasmBackend({ kernels: "naive" })]) {
+    it(backend.variant, () => {
+      const B = rows.length, C = 3;
+      backend.allocate(B * C + B + 16);
+      backend.floats().set(rows.flat(), 0);
+      backend.ints(B * C, B).set(labels);
+      const predicted = argmaxRows(Float32Array.from(rows.flat()), C);
+      expect(Array.from(predicted)).toEqual([0, 1, 0, 0, 0]);
+      expect(backend.countCorrect(0, B * C, B, C)).toBe(labels.filter((y, i) => y === predicted[i]).length); // 2
     });
   }
 });

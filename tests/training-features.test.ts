@@ -108,7 +108,7 @@ describe("augmentation", () => {
             want.push(sx >= 0 && sx < w && sy >= 0 && sy < h ? src[sy * w + sx] : 0);
           }
         expect(Array.from(out.subarray(5, 25)), `dx ${dx} dy ${dy}`).toEqual(want);
-        expect([out[4], out[25]]).toEqual([99, 99]);
+        expect([...out.subarray(0, 5), ...out.subarray(25)]).toEqual(new Array(10).fill(99));
       }
   });
   it("affine with no rotation and unit scale equals the integer shift", () => {
@@ -116,6 +116,89 @@ describe("augmentation", () => {
     affineImage(a, 0, img, 0, 4, 4, 0, 1, -1, 2);
     shiftImage(b, 0, img, 0, 4, 4, -1, 2);
     expect(Array.from(a)).toEqual(Array.from(b));
+  });
+  // w×w test image with distinct values, so any misplaced pixel shows
+  const square = (w: number) => Uint8Array.from({ length: w * w }, (_, i) => (i * 37 + 11) % 251);
+  it("affine rotates by quarter turns exactly (about the centre; positive degrees turn clockwise on screen)", () => {
+    const w = 7, src = square(w);
+    const at = (img: Uint8Array, x: number, y: number) => img[y * w + x];
+    // dst(x, y) = src(inverse rotation of (x, y) about the centre): whole pixels, no interpolation
+    for (const [deg, from] of [
+      [90, (x: number, y: number) => [y, w - 1 - x]],
+      [180, (x: number, y: number) => [w - 1 - x, w - 1 - y]],
+      [-90, (x: number, y: number) => [w - 1 - y, x]],
+    ] as [number, (x: number, y: number) => number[]][]) {
+      const out = new Uint8Array(w * w);
+      affineImage(out, 0, src, 0, w, w, deg, 1, 0, 0);
+      const want = Array.from({ length: w * w }, (_, i) => at(src, ...(from(i % w, Math.floor(i / w)) as [number, number])));
+      expect(Array.from(out), `${deg}°`).toEqual(want);
+      expect(out).not.toEqual(src);
+    }
+  });
+  it("affine scales about the centre: ×2 doubles distances from it (bilinear between), ×1/2 halves them", () => {
+    const w = 9, src = square(w), c = 4;
+    const up = new Uint8Array(w * w);
+    affineImage(up, 0, src, 0, w, w, 0, 2, 0, 0);
+    for (let y = 0; y < w; y += 2) for (let x = 0; x < w; x += 2) expect(up[y * w + x], `(${x}, ${y})`).toBe(src[(c + (y - c) / 2) * w + c + (x - c) / 2]);
+    // an odd column samples half-way between two source columns
+    const mid = (src[c * w + c] + src[c * w + c + 1]) / 2;
+    expect(up[c * w + c + 1]).toBe(Math.floor(mid + 0.5));
+    const down = new Uint8Array(w * w);
+    affineImage(down, 0, src, 0, w, w, 0, 0.5, 0, 0);
+    for (let y = 2; y <= 6; y++) for (let x = 2; x <= 6; x++) expect(down[y * w + x]).toBe(src[(c + 2 * (y - c)) * w + c + 2 * (x - c)]);
+    expect(down[0]).toBe(0); // sampled from outside the image
+  });
+  it("affine rotation and scale together: 90° at ×2 (whole pixels at even offsets from the centre)", () => {
+    const w = 9, src = square(w), c = 4;
+    const out = new Uint8Array(w * w);
+    affineImage(out, 0, src, 0, w, w, 90, 2, 0, 0);
+    // dst(x, y) = src(c + (y − c)/2, c − (x − c)/2)
+    for (let y = 0; y < w; y += 2) for (let x = 0; x < w; x += 2) expect(out[y * w + x], `(${x}, ${y})`).toBe(src[(c - (x - c) / 2) * w + c + (y - c) / 2]);
+  });
+  it("affine samples bilinearly between pixels, with zeros outside (half-pixel shifts)", () => {
+    const w = 4, src = Uint8Array.from({ length: 16 }, (_, i) => 10 * (i + 1)); // 10..160
+    const at = (x: number, y: number) => (x >= 0 && x < w && y >= 0 && y < w ? src[y * w + x] : 0);
+    const out = new Uint8Array(16);
+    affineImage(out, 0, src, 0, w, w, 0, 1, 0.5, 0.5); // dst(x, y) = src(x − ½, y − ½)
+    const want = Array.from({ length: 16 }, (_, i) => {
+      const x = i % w, y = Math.floor(i / w);
+      return Math.floor((at(x - 1, y - 1) + at(x, y - 1) + at(x - 1, y) + at(x, y)) / 4 + 0.5);
+    });
+    expect(Array.from(out)).toEqual(want);
+    affineImage(out, 0, src, 0, w, w, 0, 1, -0.5, 0); // dst(x, y) = src(x + ½, y)
+    expect(Array.from(out)).toEqual(Array.from({ length: 16 }, (_, i) => Math.floor((at((i % w) + 1, Math.floor(i / w)) + src[i]) / 2 + 0.5)));
+  });
+  it("affine writes only its own image", () => {
+    const w = 5, src = square(w);
+    for (const [deg, scale] of [[0, 1], [30, 0.7], [-45, 1.3], [90, 2]]) {
+      const out = new Uint8Array(45).fill(99);
+      affineImage(out, 10, src, 0, w, w, deg, scale, 1, -1);
+      expect([...out.subarray(0, 10), ...out.subarray(35)], `${deg}° ×${scale}`).toEqual(new Array(20).fill(99));
+    }
+  });
+  it("no augmenter for kind none", () => {
+    expect(augmenter({ kind: "none", maxShift: 2, maxRotate: 10, maxScale: 0.1 }, 28, new Rng(1))).toBeUndefined();
+  });
+  it("the affine augmenter applies the rotation, scale and shift it draws", () => {
+    const d = syntheticDigits(8, 3);
+    const o = { kind: "affine" as const, maxShift: 2, maxRotate: 10, maxScale: 0.1 };
+    const rng = new Rng(5), mirror = new Rng(5);
+    const t = augmenter(o, 28, rng)!;
+    let changed = 0;
+    for (let i = 0; i < 8; i++) {
+      const out = new Uint8Array(784), want = new Uint8Array(784), shifted = new Uint8Array(784);
+      t(out, 0, d.images, i * 784);
+      // the same draws, in the same order: rotation, scale, then the two shifts
+      const deg = (2 * mirror.next() - 1) * o.maxRotate;
+      const scale = 1 + (2 * mirror.next() - 1) * o.maxScale;
+      const dx = mirror.int(5) - 2, dy = mirror.int(5) - 2;
+      expect(Math.abs(deg)).toBeLessThanOrEqual(10);
+      affineImage(want, 0, d.images, i * 784, 28, 28, deg, scale, dx, dy);
+      expect(Array.from(out), `image ${i}`).toEqual(Array.from(want));
+      shiftImage(shifted, 0, d.images, i * 784, 28, 28, dx, dy);
+      if (out.some((v, k) => v !== shifted[k])) changed++; // rotation/scale did something beyond the shift
+    }
+    expect(changed).toBe(8);
   });
   it("is reproducible from the step seed and keeps the label's pixels mostly", () => {
     const d = syntheticDigits(4, 2);

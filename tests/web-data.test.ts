@@ -46,7 +46,12 @@ describe("datasetsFromFiles", () => {
   it("says what is missing or wrong", async () => {
     await expect(datasetsFromFiles([{ name: "train-images-idx3-ubyte", bytes: images(train) }])).rejects.toThrow(/images without labels: also pick the matching train-labels file/);
     await expect(datasetsFromFiles([{ name: "t10k-labels-idx1-ubyte", bytes: labels(test) }])).rejects.toThrow(/labels without images/);
-    await expect(datasetsFromFiles([{ name: "README.md.gz", bytes: gzipSync(bytes("# hi")) }].slice(1))).rejects.toThrow(/no files picked/);
+    await expect(datasetsFromFiles([])).rejects.toThrow(/no files picked/);
+    // a gzipped file that is not data: gunzipped first, then refused by what it holds ("# hi")
+    await expect(datasetsFromFiles([{ name: "README.md.gz", bytes: gzipSync(bytes("# hi")) }])).rejects.toThrow(/README\.md\.gz, byte 0, field magic: not an IDX file.*0x23206869/);
+    // an IDX file that is neither images (3 dimensions) nor labels (1)
+    await expect(datasetsFromFiles([{ name: "train-images-idx2-ubyte", bytes: encodeIdx([30, 784], train.images) }])).rejects.toThrow(/train-images-idx2-ubyte, byte 3, field dimensions: an IDX file with 2 dimensions/);
+    await expect(datasetsFromFiles([{ name: "train.csv", bytes: bytes(encodeDigitsCsv(train)) }, { name: "train-images-idx3-ubyte", bytes: images(train) }])).rejects.toThrow(/either one Kaggle CSV or MNIST IDX files, not both/);
     const unlabelled = encodeDigitsCsv({ ...test, labels: null });
     await expect(datasetsFromFiles([{ name: "test.csv", bytes: bytes(unlabelled) }])).rejects.toThrow(/test\.csv, line 1, field label: .*no label column/);
     await expect(datasetsFromFiles([{ name: "train-images-idx3-ubyte.gz", bytes: gzipSync(images(train)).subarray(0, 100) }])).rejects.toThrow(/train-images-idx3-ubyte\.gz, field gzip: corrupt or truncated gzip/);
