@@ -234,7 +234,12 @@ describe("FMA build", () => {
       const g = (n: Network) => n.backend.floats().subarray(n.layout.grads, n.layout.grads + n.paramCount);
       for (const L of plain.paramLayers) {
         const at = L.paramOffset;
-        expect(maxRelDiff(g(fma).subarray(at, at + L.paramCount), g(plain).subarray(at, at + L.paramCount)), L.name).toBeLessThan(1e-5);
+        // relative to the layer's largest gradient: FMA rounds each multiply-add once, and entries that
+        // are small by cancellation carry that difference at a larger relative size
+        const a = g(fma).subarray(at, at + L.paramCount);
+        const b = g(plain).subarray(at, at + L.paramCount);
+        const scale = b.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        expect(maxRelDiff(a, b, scale), L.name).toBeLessThan(1e-5);
       }
       expect(firstDiff(bits(fma), bits(fmaT))).toBe(-1);
     }
