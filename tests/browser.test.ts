@@ -20,6 +20,7 @@ import { computeLayout, describeStack } from "../src/model/arena.js";
 import { fullStack } from "../src/layers/index.js";
 import type { Reporter } from "../src/cli/output.js";
 import { decodeModel } from "../src/model/format.js";
+import { fromOnnx } from "../src/export/onnx-import.js";
 import { Network } from "../src/model/network.js";
 import { WasmBackend } from "../src/backend/wasm.js";
 import { fit, type EpochStats } from "../src/train/trainer.js";
@@ -239,6 +240,11 @@ describe.skipIf(!haveChromium && !inCI)("the demo page in chromium", () => {
       expect(fullStack(saved.spec)).toEqual(fullStack(run.spec)); // the file spells out every default
       expect(saved.spec.inputShape).toEqual([28, 28, 1]);
       expect(saved.params).toEqual(run.net.getParams());
+      // Save ONNX: the page's export imports back to the same weights bit for bit
+      const [onnxDownload] = await Promise.all([page.waitForEvent("download"), page.click("#save-onnx")]);
+      expect(onnxDownload.suggestedFilename()).toBe("model.onnx");
+      const imported = fromOnnx(readFileSync((await onnxDownload.path())!), { file: "model.onnx" });
+      expect(imported.getParams()).toEqual(run.net.getParams());
       expect(saved.state).toEqual(run.net.getState());
       expect(saved.state.length).toBe(32);
       const log = vi.spyOn(console, "log").mockImplementation(() => {});

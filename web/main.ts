@@ -1,6 +1,8 @@
 // The demo page: a drawing pad that predicts live with the current model (on the main thread: one
 // 28×28 forward pass of an MLP is microseconds, of a small CNN well under a millisecond), a training
 // panel driving the worker (presets: an MLP and CNNs), and model load/save in the CLI's .simdnet format.
+import { toOnnx } from "../src/export/onnx.js";
+import { foldTableMeta } from "../src/export/fold.js";
 import { WasmBackend } from "../src/backend/wasm.js";
 import { Network } from "../src/model/network.js";
 import { decodeModel, encodeModel } from "../src/model/format.js";
@@ -33,6 +35,7 @@ const buttons = {
   clear: $<HTMLButtonElement>("clear"),
   load: $<HTMLButtonElement>("load-model"),
   save: $<HTMLButtonElement>("save-model"),
+  saveOnnx: $<HTMLButtonElement>("save-onnx"),
   test: $<HTMLButtonElement>("test-model"),
   train: $<HTMLButtonElement>("train"),
   sample: $<HTMLButtonElement>("train-sample"),
@@ -203,14 +206,31 @@ modelFile.addEventListener("change", async () => {
 buttons.save.addEventListener("click", () => {
   if (!model) return;
   const bytes = encodeModel(model.spec, model.params, { createdAt: new Date().toISOString(), training: model.training, metrics: model.metrics, ...metaHeaderFields(model.meta) }, model.state);
+  download(bytes, "model.simdnet");
+  status(`saved model.simdnet (${bytes.length.toLocaleString("en-US")} bytes)`);
+});
+
+// ONNX: the same export as `simdnet export --format onnx` (src/export/onnx.ts is browser-safe)
+buttons.saveOnnx.addEventListener("click", () => {
+  if (!model) return;
+  try {
+    const params = model.meta ? foldTableMeta(model.spec, model.params, model.meta) : model.params;
+    const bytes = toOnnx({ spec: model.spec, params, state: model.state }, { output: model.meta?.task === "regression" ? "logits" : "probabilities" });
+    download(bytes, "model.onnx");
+    status(`saved model.onnx (${bytes.length.toLocaleString("en-US")} bytes; input: pixels / 255)`);
+  } catch (e) {
+    status(`could not export ONNX: ${(e as Error).message}`, true);
+  }
+});
+
+function download(bytes: Uint8Array, name: string): void {
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: "application/octet-stream" }));
   const a = document.createElement("a");
   a.href = url;
-  a.download = "model.simdnet";
+  a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
-  status(`saved model.simdnet (${bytes.length.toLocaleString("en-US")} bytes)`);
-});
+}
 
 buttons.test.addEventListener("click", () => {
   if (!model) return;
@@ -249,6 +269,7 @@ function updateButtons(): void {
   buttons.sample.disabled = training || sampleState !== "idle";
   buttons.stop.disabled = !training;
   buttons.save.disabled = !model;
+  buttons.saveOnnx.disabled = !model;
   buttons.test.disabled = !model || !haveData || training;
   buttons.load.disabled = training;
 }
