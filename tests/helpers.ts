@@ -26,7 +26,7 @@ export function loadedNetwork(spec: ModelSpec, backend: Backend, B: number, seed
   net.init(seed, "he");
   const rng = new Rng(seed + 100);
   const p = net.getParams();
-  for (const L of net.layout.layers) for (let j = 0; j < L.outSize; j++) p[L.b - net.layout.params + j] = 0.1 * rng.normal();
+  for (const L of net.layout.layers) for (let j = 0; j < L.bSize; j++) p[L.b - net.layout.params + j] = 0.1 * rng.normal(); // layers without a bias have bSize 0
   net.setParams(p);
   // zeroFraction > 0: digit-like inputs, mostly exact zeros, with whole zero columns (a border)
   const D = spec.inputSize;
