@@ -36,7 +36,7 @@ describe("the page's presets", () => {
       "small-cnn": "28×28×1 → conv 8 5 act=relu, maxpool 2, conv 16 5 act=relu, maxpool 2, dense 10 · 5994",
       cnn: "28×28×1 → conv 32 3, batchnorm act=relu, maxpool 2, conv 64 3, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128 act=relu, dropout 0.25, dense 10 · 225226",
       "best-cnn":
-        "28×28×1 → conv 32 5 padding=same, batchnorm act=relu, maxpool 2, conv 64 3 padding=same, batchnorm act=relu, maxpool 2, conv 64 3, batchnorm act=relu, dropout 0.25, dense 128, batchnorm act=relu, dropout 0.4, dense 10 · 263050",
+        "28×28×1 → conv 32 5 padding=same, batchnorm act=relu, maxpool 2, conv 64 3 padding=same, batchnorm act=relu, maxpool 2, conv 128 3, batchnorm act=relu, dropout 0.25, dense 128, batchnorm act=relu, dropout 0.3, dense 10 · 504906",
     });
   });
 
