@@ -20,6 +20,7 @@
 // src/layers/scratch.ts mirrors them (the max over the kernels).
 import { madd, gemm_panel4, gemm_panel4_acc, gemm_gather4_acc, gemm_gather1_acc, pack_a4, transpose, transpose4_store, colsum_acc, colsum_acc_ld } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
+import { cast_u8 } from "./cast";
 
 const INV_255: f32 = <f32>1 / <f32>255;
 
@@ -103,22 +104,6 @@ const ACT_ROWS: i32 = 32;
   }
 }
 
-// dst(n) = scale · src(n) uint8 → f32, 16 at a time.
-@inline function u8_to_f32(dst: usize, src: usize, n: i32, scale: f32): void {
-  const vs = f32x4.splat(scale);
-  let i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const v = v128.load(src + <usize>i);
-    const lo = i16x8.extend_low_i8x16_u(v), hi = i16x8.extend_high_i8x16_u(v);
-    const d = dst + <usize>i * 4;
-    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(lo)), vs));
-    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(lo)), vs), 16);
-    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(hi)), vs), 32);
-    v128.store(d, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_u(hi)), vs), 48);
-  }
-  for (; i < n; i++) store<f32>(dst + <usize>i * 4, <f32>load<u8>(src + <usize>i) * scale);
-}
-
 // Slots the uint8 variants keep in front of the f32 kernel's scratch: one image as f32 (H·W·C,
 // rounded up to 4). Converting each image once is cheaper than widening every pixel K·K times.
 @inline function u8_image_slots(H: i32, W: i32, C: i32): i32 {
@@ -188,7 +173,7 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
   const rest = scratch + <usize>u8_image_slots(H, W, C) * 4;
   const out = <usize>(OH * OW * F) * 4;
   for (let n = 0; n < B; n++) {
-    u8_to_f32(xf, x + <usize>n * <usize>img, img, INV_255);
+    cast_u8(xf, x + <usize>n * <usize>img, img, INV_255);
     conv_forward(a + <usize>n * out, z + <usize>n * out, xf, w, b, 1, H, W, C, F, K, S, padT, padL, OH, OW, act, rest);
   }
 }
@@ -393,7 +378,7 @@ export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x:
   const rest = scratch + <usize>u8_image_slots(H, W, C) * 4;
   const out = <usize>(OH * OW * F) * 4;
   for (let n = 0; n < B; n++) {
-    u8_to_f32(xf, x + <usize>n * <usize>img, img, INV_255);
+    cast_u8(xf, x + <usize>n * <usize>img, img, INV_255);
     conv_backward_filter_part(dw, db, dz + <usize>n * out, xf, 1, H, W, C, F, K, S, padT, padL, OH, OW, rest, kb, ke, fb, fe, db0, db1);
   }
 }
@@ -414,7 +399,7 @@ export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x:
     const src = x + (<usize>iy * <usize>W + <usize>(xx0 - padL)) * <usize>C * esz;
     const dst = d + <usize>(xx0 * C) * 4;
     if (isFloat<T>()) memory.copy(dst, src, <usize>n * 4);
-    else u8_to_f32(dst, src, n, scale);
+    else cast_u8(dst, src, n, scale);
   }
 }
 
