@@ -49,10 +49,13 @@ export function controlViews(control: SharedArrayBuffer): ControlViews {
 /** Records the first failure (worker `index`, or -1 for the caller) and wakes the caller. */
 export function reportFailure(control: SharedArrayBuffer, index: number, message: string): void {
   const i32 = new Int32Array(control, 0, ARGS_BYTES / 4);
-  if (Atomics.compareExchange(i32, CTRL.ERROR, 0, index + 2) !== 0) return; // keep the first
+  // claim the message slot first (keep the first failure), write it, then publish ERROR: a caller
+  // that sees ERROR always reads a complete message (publishing ERROR first let it read an empty one)
+  if (Atomics.compareExchange(i32, CTRL.MSG_LEN, 0, -1) !== 0) return;
   const bytes = new TextEncoder().encode(message).subarray(0, MSG_MAX);
   new Uint8Array(control, MSG_BYTES, MSG_MAX).set(bytes);
-  Atomics.store(i32, CTRL.MSG_LEN, bytes.length);
+  Atomics.store(i32, CTRL.MSG_LEN, bytes.length + 1);
+  Atomics.store(i32, CTRL.ERROR, index + 2);
   Atomics.notify(i32, CTRL.FINISHED); // the caller checks ERROR while it waits
 }
 
@@ -61,7 +64,7 @@ export function readFailure(control: SharedArrayBuffer): { index: number; messag
   const i32 = new Int32Array(control, 0, ARGS_BYTES / 4);
   const e = Atomics.load(i32, CTRL.ERROR);
   if (e === 0) return null;
-  const n = Atomics.load(i32, CTRL.MSG_LEN);
+  const n = Atomics.load(i32, CTRL.MSG_LEN) - 1; // complete once ERROR is set (see reportFailure)
   const copy = new Uint8Array(n);
   copy.set(new Uint8Array(control, MSG_BYTES, n)); // TextDecoder refuses shared views
   return { index: e - 2, message: new TextDecoder().decode(copy) };
