@@ -1,12 +1,14 @@
 // Conv kernel throughput through the Backend interface (src/backend/types.ts: convForward,
 // convBackwardFilter, convBackwardData), each kernel timed on its own. The suite's headline conv
 // figure is the K net's second conv (B = 64, 13×13×32 → 3×3×64 valid, 11×11×64 out), whose three
-// kernels are most of a K training step; convPeakFraction is that row's wasm GFLOP/s over the probe.
+// kernels are most of a K training step; convPeakFraction is that row's kernels over the probe timed
+// beside them (pairedConvFractions, below).
 // Backends whose conv kernels are not there yet are reported as missing, not as zero.
 import type { Backend } from "../src/backend/types.js";
 import { convScratchSlots } from "../src/model/arena.js";
 import { Rng } from "../src/rng.js";
 import { log, quick, taskSeconds } from "./common.js";
+import { measureProbes } from "./peak.js";
 import { convFlops, type ConvShape } from "./cnn.js";
 
 export interface ConvFigures {
@@ -67,4 +69,66 @@ export async function convBench(shapes: (ConvShape & { name: string })[], backen
     out.push(fig);
   }
   return out;
+}
+
+/** One probe figure: the best of one run of each probe shape (see peak.ts), GFLOP/s. */
+function probeNow(): number {
+  return Math.max(...Object.values(measureProbes(1)));
+}
+
+/** Median seconds per call of fn over about `ms` milliseconds (at least 5 calls), after 2 warm-up calls. */
+function medianSeconds(fn: () => void, ms: number): number {
+  fn();
+  fn();
+  const times: number[] = [];
+  const end = performance.now() + ms;
+  while (times.length < 5 || performance.now() < end) {
+    const t0 = performance.now();
+    fn();
+    times.push((performance.now() - t0) / 1000);
+  }
+  return median(times);
+}
+
+const median = (v: number[]) => {
+  const s = [...v].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+export interface PairedFractions {
+  /** Median over rounds of (kernel GFLOP/s) / (the probe measured just before and after it, the larger). */
+  fwd: number;
+  dW: number;
+  dX: number;
+  rounds: { probe: number; fwd: number; dW: number; dX: number }[];
+}
+
+/**
+ * Each conv kernel's fraction of the probe measured beside it. On a shared machine the speed a
+ * process gets drifts by tens of percent over a minute (other guests, clock boost), so a kernel
+ * timed during a slow stretch over the best probe of the whole run reads low for reasons that are
+ * not the kernel's. Here every round times the probe (best shape), then each kernel (median call),
+ * then the probe again, and divides each kernel by the larger of the probes around it; the figure
+ * is the median over rounds. The denominator is still a maximum, so the fraction cannot flatter.
+ */
+export function pairedConvFractions(s: ConvShape, be: Backend, rounds = quick ? 5 : 9, ms = quick ? 120 : 250): PairedFractions {
+  const a = convArena(be, s);
+  const flops = convFlops(s);
+  const kernels = {
+    fwd: () => be.convForward(a.z, a.z, a.x, a.w, a.b, s.B, s.H, s.W, s.C, s.F, s.K, s.S, s.padT, s.padL, s.OH, s.OW, 1, a.scratch),
+    dW: () => be.convBackwardFilter(a.dw, a.db, a.dz, a.x, s.B, s.H, s.W, s.C, s.F, s.K, s.S, s.padT, s.padL, s.OH, s.OW, a.scratch),
+    dX: () => be.convBackwardData(a.dx, a.dz, a.w, a.zp, s.B, s.H, s.W, s.C, s.F, s.K, s.S, s.padT, s.padL, s.OH, s.OW, 1, a.scratch),
+  };
+  const out: PairedFractions["rounds"] = [];
+  let before = probeNow();
+  for (let r = 0; r < rounds; r++) {
+    const g = {} as Record<keyof typeof kernels, number>;
+    for (const k of Object.keys(kernels) as (keyof typeof kernels)[]) g[k] = flops / medianSeconds(kernels[k], ms) / 1e9;
+    const after = probeNow();
+    const p = Math.max(before, after);
+    out.push({ probe: p, fwd: g.fwd / p, dW: g.dW / p, dX: g.dX / p });
+    before = after;
+  }
+  return { fwd: median(out.map((o) => o.fwd)), dW: median(out.map((o) => o.dW)), dX: median(out.map((o) => o.dX)), rounds: out };
 }

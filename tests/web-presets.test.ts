@@ -7,7 +7,7 @@ import { parseLayers } from "../src/layers/parse.js";
 import { BEST_CNN_LAYERS, CNN_LAYERS, DEFAULT_SETTINGS, specFor, WEB_PRESETS } from "../web/training.js";
 
 describe("the page's presets", () => {
-  it("use the CLI's cnn and best-cnn stacks, optimizer, rate, batch, augmentation and warm-up, with fewer epochs", () => {
+  it("use the CLI's cnn and best-cnn stacks, optimizer, rate, batch, augmentation, warm-up and weight decay, with fewer epochs", () => {
     expect(CNN_LAYERS).toBe(PRESETS.cnn.layers);
     expect(BEST_CNN_LAYERS).toBe(PRESETS["best-cnn"].layers);
     for (const [web, cli] of [["cnn", "cnn"], ["best-cnn", "best-cnn"]] as const) {
@@ -19,6 +19,7 @@ describe("the page's presets", () => {
       expect(s.batchSize).toBe(Number(c.batch));
       expect(s.augment).toBe(c.augment);
       expect(s.warmup ?? 0).toBe(Number(c.warmup ?? 0));
+      expect(s.weightDecay ?? 0).toBe(Number(c["weight-decay"] ?? 0));
       expect(s.epochs).toBeLessThan(Number(c.epochs));
     }
     expect(WEB_PRESETS.mlp.settings).toBe(DEFAULT_SETTINGS);
@@ -34,7 +35,7 @@ describe("the page's presets", () => {
     expect(lines).toEqual({
       mlp: "784-128-10 relu · 101770",
       "small-cnn": "28×28×1 → conv 8 5 act=relu, maxpool 2, conv 16 5 act=relu, maxpool 2, dense 10 · 5994",
-      cnn: "28×28×1 → conv 32 3, batchnorm act=relu, maxpool 2, conv 64 3, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128 act=relu, dropout 0.25, dense 10 · 225226",
+      cnn: "28×28×1 → conv 32 3, batchnorm act=relu, maxpool 2, conv 64 3, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128, batchnorm act=relu, dropout 0.25, dense 10 · 225482",
       "best-cnn":
         "28×28×1 → conv 32 5 padding=same, batchnorm act=relu, maxpool 2, conv 64 3 padding=same, batchnorm act=relu, maxpool 2, conv 128 3, batchnorm act=relu, dropout 0.25, dense 128, batchnorm act=relu, dropout 0.3, dense 10 · 504906",
     });

@@ -106,7 +106,7 @@ export function prepareTableRun(backend: Backend, table: TableSet, s: TrainSetti
   if (meta.task === "regression") spec.task = "regression";
   const { train, val } = splitTrainVal(data, s.valSplit, s.seed);
   const batchSize = Math.min(s.batchSize, train.indices.length);
-  const optimizer = createOptimizer({ name: s.optimizer, momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  const optimizer = createOptimizer({ name: s.optimizer, momentum: 0.9, nesterov: false, weightDecay: s.weightDecay ?? 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const net = new Network(spec, backend, batchSize, optimizer.stateSlots);
   net.init(s.seed, "he");
   const schedule = new LrSchedule({ name: "cosine", lr: s.lr, epochs: s.epochs, warmupEpochs: s.warmup ?? 0, gamma: 0.1, stepSize: 5, minLr: 0, patience: 2 });

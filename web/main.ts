@@ -327,6 +327,7 @@ function readSettings(): TrainSettings {
     seed: num("seed", (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, "an integer in [0, 2^32)"),
     augment: augment as AugmentKind,
     warmup: num("warmup", (v) => v >= 0 && v <= 100, "warm-up epochs in [0, 100]"),
+    weightDecay: num("weightDecay", (v) => v >= 0 && v < 1, "a weight decay in [0, 1)"),
   };
 }
 
@@ -346,12 +347,13 @@ function applyPreset(name: WebPresetName): void {
   set("seed", String(s.seed));
   set("augment", s.augment ?? "none");
   set("warmup", String(s.warmup ?? 0));
+  set("weightDecay", String(s.weightDecay ?? 0));
   showArchitecture();
 }
 
 /** Normalised for comparison with a preset: absent options at their defaults. */
 const canonical = (s: TrainSettings) =>
-  JSON.stringify([s.layers ?? "", s.layers ? [] : s.hidden, s.activation, s.optimizer, s.lr, s.epochs, s.batchSize, s.valSplit, s.seed, s.augment ?? "none", s.warmup ?? 0]);
+  JSON.stringify([s.layers ?? "", s.layers ? [] : s.hidden, s.activation, s.optimizer, s.lr, s.epochs, s.batchSize, s.valSplit, s.seed, s.augment ?? "none", s.warmup ?? 0, s.weightDecay ?? 0]);
 
 /** The architecture line under the form: the stack the settings describe and its parameter count, or what is wrong. */
 function showArchitecture(): void {

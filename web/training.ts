@@ -29,6 +29,8 @@ export interface TrainSettings {
   augment?: AugmentKind;
   /** Linear learning-rate warm-up in epochs before the cosine decay (the CLI's --warmup); default 0. */
   warmup?: number;
+  /** L2 penalty on the parameters (the CLI's --weight-decay); default 0. */
+  weightDecay?: number;
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
@@ -44,7 +46,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
 
 // The CLI's cnn and best-cnn stacks (src/cli/train.ts PRESETS; tests/web-presets.test.ts checks they
 // are the same), copied because the CLI module reads files and the page cannot import it.
-export const CNN_LAYERS = "conv 32 3 act=none, batchnorm act=relu, maxpool 2, conv 64 3 act=none, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128, dropout 0.25";
+export const CNN_LAYERS = "conv 32 3 act=none, batchnorm act=relu, maxpool 2, conv 64 3 act=none, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128 act=none, batchnorm act=relu, dropout 0.25";
 export const BEST_CNN_LAYERS =
   "conv 32 5 padding=same act=none, batchnorm act=relu, maxpool 2, conv 64 3 padding=same act=none, batchnorm act=relu, maxpool 2, conv 128 3 act=none, batchnorm act=relu, dropout 0.25, dense 128 act=none, batchnorm act=relu, dropout 0.3";
 /** The TF.js tutorial net (the benchmark T): a few seconds an epoch on the sample. */
@@ -73,7 +75,7 @@ export const WEB_PRESETS: Record<"mlp" | "small-cnn" | "cnn" | "best-cnn", WebPr
   "best-cnn": {
     label: "Best CNN (batch norm, slow)",
     note: "simdnet train --preset best-cnn (15 epochs there): batch norm, dropout, affine-warped digits; 2 epochs: about 96% on the sample, but minutes in a browser",
-    settings: { ...DEFAULT_SETTINGS, layers: BEST_CNN_LAYERS, lr: 0.05, epochs: 2, batchSize: 64, augment: "affine", warmup: 1 },
+    settings: { ...DEFAULT_SETTINGS, layers: BEST_CNN_LAYERS, lr: 0.05, epochs: 2, batchSize: 64, augment: "affine", warmup: 1, weightDecay: 5e-4 },
   },
 };
 export type WebPresetName = keyof typeof WEB_PRESETS;
@@ -103,7 +105,7 @@ export function prepareRun(backend: Backend, data: Dataset, s: TrainSettings): P
   const spec = specFor(s, data.inputSize);
   const { train, val } = splitTrainVal(data, s.valSplit, s.seed);
   const batchSize = Math.min(s.batchSize, train.indices.length);
-  const optimizer = createOptimizer({ name: s.optimizer, momentum: 0.9, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+  const optimizer = createOptimizer({ name: s.optimizer, momentum: 0.9, nesterov: false, weightDecay: s.weightDecay ?? 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
   const net = new Network(spec, backend, batchSize, optimizer.stateSlots);
   net.init(s.seed, "he");
   const schedule = new LrSchedule({ name: "cosine", lr: s.lr, epochs: s.epochs, warmupEpochs: s.warmup ?? 0, gamma: 0.1, stepSize: 5, minLr: 0, patience: 2 });
