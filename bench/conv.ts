@@ -71,9 +71,9 @@ export async function convBench(shapes: (ConvShape & { name: string })[], backen
   return out;
 }
 
-/** One probe figure: the best of one run of each probe shape (see peak.ts), GFLOP/s. */
+/** One probe figure: the best of three runs of each probe shape (see peak.ts), GFLOP/s; one run each read up to 20% low. */
 function probeNow(): number {
-  return Math.max(...Object.values(measureProbes(1)));
+  return Math.max(...Object.values(measureProbes(3)));
 }
 
 /** Median seconds per call of fn over about `ms` milliseconds (at least 5 calls), after 2 warm-up calls. */

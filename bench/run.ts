@@ -116,7 +116,9 @@ const child = (args: string[]) =>
 const mem = child([quick ? "2" : "3", "mlp"]);
 // K: one epoch on full MNIST (quick: the first 3200 images of the split, the whole set loaded)
 const memK = child(["1", "cnnK", ...(quick ? ["3200"] : [])]);
-log(`  model A: peak RSS ${mem.peakRssMiB.toFixed(1)} MiB; K: ${memK.waiting ? `not measured: ${memK.waiting}` : `peak RSS ${memK.peakRssMiB.toFixed(1)} MiB`}`);
+const rssLine = (m: { peakRssMiB: number; peakRssAfterLoadingMiB: number; rssAtEndMiB: number }) =>
+  `peak RSS ${m.peakRssMiB.toFixed(1)} MiB (${m.peakRssMiB > m.peakRssAfterLoadingMiB + 0.05 ? "reached while training" : "reached while loading MNIST"}; ${m.rssAtEndMiB.toFixed(1)} MiB at the end)`;
+log(`  model A: ${rssLine(mem)}; K: ${memK.waiting ? `not measured: ${memK.waiting}` : rssLine(memK)}`);
 
 // ---- results ----
 const P = peak.best;

@@ -103,11 +103,31 @@ export function kernelBytes(build: KernelBuild = "plain"): Uint8Array<ArrayBuffe
 export function kernelModule(build: KernelBuild = "plain"): WebAssembly.Module {
   let m = compiled.get(build);
   if (!m) {
+    optimizeUpFront();
     if (build === "fma" || build === "threads-fma") enableRelaxedSimd();
     m = new WebAssembly.Module(kernelBytes(build));
     compiled.set(build, m);
   }
   return m;
+}
+
+let tieringSet = false;
+/**
+ * Node: compile the kernels with V8's optimising tier (TurboFan) up front instead of starting in
+ * its baseline tier (Liftoff) and tiering up hot functions in background threads. With every core
+ * busy training (the calling thread and the spinning workers) those background compiles barely
+ * ran, so a thread could run baseline code, about half as fast, for minutes: a second thread added
+ * 1.0–1.4× on the conv kernels instead of 1.9–2.0× (BENCHMARKS.md). The flag applies to modules
+ * compiled after it, in this process; compiling the kernels this way takes a few tens of ms once.
+ * Browsers keep their own tiering (no flags there).
+ */
+function optimizeUpFront(): void {
+  if (tieringSet) return;
+  tieringSet = true;
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== "function") return;
+  const v8 = proc.getBuiltinModule("node:v8") as { setFlagsFromString(flag: string): void } | undefined;
+  v8?.setFlagsFromString("--no-wasm-dynamic-tiering");
 }
 
 let relaxedTried = false;
