@@ -3,7 +3,8 @@ import { JsBackend } from "../src/backend/js.js";
 import { WasmBackend } from "../src/backend/wasm.js";
 import type { Backend } from "../src/backend/types.js";
 import { Network } from "../src/model/network.js";
-import { Adam, Sgd, clipGradNorm, type Optimizer } from "../src/train/optimizers.js";
+import { Adam, Sgd, clipGradNorm, createOptimizer, type Optimizer, type OptimizerConfig } from "../src/train/optimizers.js";
+import { SimdnetError } from "../src/errors.js";
 import { constantSchedule } from "../src/train/schedules.js";
 import { fit } from "../src/train/trainer.js";
 import { allOf, splitTrainVal } from "../src/data/dataset.js";
@@ -64,7 +65,52 @@ describe("optimizer update rules, against steps computed by hand", () => {
       expect(clipGradNorm(net, 1)).toBeCloseTo(5, 5);
       close(Array.from(net.backend.floats().subarray(net.layout.grads, net.layout.grads + 4)), [0.6, 0.8, 0, 0], 1e-6);
     });
+    it(`${be.variant}: clipping leaves a gradient under the limit, and every gradient when the limit is 0 (off)`, () => {
+      const net = new Network({ inputSize: 1, hidden: [], outputSize: 2, activation: "relu" }, be, 1);
+      const grads = () => Array.from(net.backend.floats().subarray(net.layout.grads, net.layout.grads + 4));
+      net.backend.floats().set([3, 4, 0, 0], net.layout.grads);
+      expect(clipGradNorm(net, 6)).toBeCloseTo(5, 5);
+      expect(grads()).toEqual([3, 4, 0, 0]);
+      expect(clipGradNorm(net, 0)).toBeCloseTo(5, 5);
+      expect(grads()).toEqual([3, 4, 0, 0]);
+    });
+    it(`${be.variant}: SGD without momentum but with weight decay  p ← p − lr·(g + wd·p)`, () => {
+      // d = 0.5 + 0.1·1 = 0.6 ⇒ p = 1 − 0.1·0.6 = 0.94; b: d = −1 + 0.1·(−2) = −1.2 ⇒ −2 + 0.12
+      close(run(be, new Sgd({ weightDecay: 0.1 }), [1, -2], [[0.5, -1]], 0.1), [0.94, -1.88]);
+    });
   }
+});
+
+describe("optimizer construction: names, state slots, the config factory", () => {
+  const base: OptimizerConfig = { name: "sgd", momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  it("SGD's name and state follow momentum and weight decay", () => {
+    expect(new Sgd()).toMatchObject({ name: "sgd", stateSlots: 0 });
+    expect(new Sgd({ weightDecay: 0.01 })).toMatchObject({ name: "sgd", stateSlots: 1 }); // the step's scratch
+    expect(new Sgd({ momentum: 0.9 })).toMatchObject({ name: "sgd-momentum", stateSlots: 1 });
+    expect(new Sgd({ momentum: 0.9, nesterov: true })).toMatchObject({ name: "sgd-nesterov", stateSlots: 1 });
+    expect(new Adam()).toMatchObject({ name: "adam", stateSlots: 2, weightDecay: 0 });
+    expect(new Adam({ decoupled: true })).toMatchObject({ name: "adamw", stateSlots: 2, weightDecay: 0.01 });
+  });
+  it("Nesterov without momentum (0, or none given) is refused, naming --nesterov", () => {
+    for (const o of [{ nesterov: true }, { nesterov: true, momentum: 0 }]) {
+      let err: unknown;
+      try {
+        new Sgd(o);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(SimdnetError);
+      expect((err as SimdnetError).message).toMatch(/Nesterov momentum needs --momentum > 0/);
+      expect((err as SimdnetError).field).toBe("--nesterov");
+    }
+  });
+  it("createOptimizer passes every option to the optimizer it names", () => {
+    expect(createOptimizer({ ...base, momentum: 0.8, nesterov: true, weightDecay: 0.02 })).toMatchObject({ name: "sgd-nesterov", momentum: 0.8, nesterov: true, weightDecay: 0.02 });
+    const adam = createOptimizer({ ...base, name: "adam", beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.03 });
+    expect(adam).toBeInstanceOf(Adam);
+    expect(adam).toMatchObject({ name: "adam", beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.03, decoupled: false });
+    expect(createOptimizer({ ...base, name: "adamw", weightDecay: 0.05 })).toMatchObject({ name: "adamw", decoupled: true, weightDecay: 0.05 });
+  });
 });
 
 // A small real problem: the first 3000 MNIST training images. Real data only (a synthetic set is
