@@ -12,6 +12,7 @@ import { captureCheckpoint, dataFingerprint, decodeCheckpoint, encodeCheckpoint,
 import { SimdnetError } from "../src/errors.js";
 import { syntheticDigits } from "./fixtures.js";
 import { SMALL_CNN } from "./format-helpers.js";
+import { encodeFramed } from "../src/model/format.js";
 
 const data = syntheticDigits(300, 7);
 const { train, val } = splitTrainVal(data, 0.2, 3);
@@ -157,5 +158,114 @@ describe("checkpoint and resume", () => {
       const other = new Network({ ...SMALL_CNN, layers: SMALL_CNN.layers!.slice(0, 1) }, new JsBackend("f32"), 16, 2);
       expect(() => restoreCheckpoint(ck, other, a.optimizer, a.schedule, "c.simdckpt")).toThrow(/c\.simdckpt, field layers: checkpoint is for a 8×8×1 → conv 4 3 act=relu, batchnorm, maxpool 2, dropout 0\.2, dense 3 network, not 8×8×1 → conv 4 3 act=relu, dense 3/);
     });
+  });
+});
+
+// The decoder checks every header field (a corrupt or hand-edited checkpoint must be refused with
+// the field named, never half-restored): each case breaks one field of a valid checkpoint.
+describe("checkpoint header validation", () => {
+  const a = setup("sgd");
+  const position = { epoch: 2, batch: 3, lossSum: 1.5, correct: 40, done: 96 };
+  const bytes = encodeCheckpoint(captureCheckpoint(a.net, a.optimizer, a.schedule.state(), position, 11, { note: "x" }, dataFingerprint(data.labels, train.indices)));
+  const H = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + H)));
+  const payload = bytes.subarray(12 + H);
+  const withHeader = (h: object) => encodeFramed("SIMDCKPT", h, payload);
+  const P = a.net.layout.paramCount;
+  const v1 = { ...header, version: 1, inputSize: 784, outputSize: 10, hidden: [24], activation: "relu", paramCount: P };
+  const fieldOf = (b: Uint8Array) => {
+    try {
+      decodeCheckpoint(b, "c.simdckpt");
+    } catch (e) {
+      expect(e).toBeInstanceOf(SimdnetError);
+      return (e as SimdnetError).field;
+    }
+    return "accepted";
+  };
+
+  it("the unbroken header decodes, as version 2 and as version 1", () => {
+    expect(fieldOf(withHeader(header))).toBe("accepted");
+    expect(fieldOf(withHeader(v1))).toBe("accepted");
+    expect(decodeCheckpoint(withHeader(v1)).spec).toMatchObject({ inputSize: 784, hidden: [24], outputSize: 10, activation: "relu" });
+  });
+
+  const cases: [string, (h: Record<string, any>) => void, string][] = [
+    ["format", (h) => (h.format = "simdnet-model"), "format"],
+    ["version", (h) => (h.version = 3), "version"],
+    ["optimizer missing", (h) => delete h.optimizer, "optimizer"],
+    ["optimizer name not a string", (h) => (h.optimizer = { ...h.optimizer, name: 5 }), "optimizer"],
+    ["optimizer slots 3", (h) => (h.optimizer = { ...h.optimizer, slots: 3 }), "optimizer"],
+    ["optimizer steps −1", (h) => (h.optimizer = { ...h.optimizer, steps: -1 }), "optimizer"],
+    ["optimizer steps 1.5", (h) => (h.optimizer = { ...h.optimizer, steps: 1.5 }), "optimizer"],
+    ["position null", (h) => (h.position = null), "position"],
+    ["position epoch 0", (h) => (h.position = { ...h.position, epoch: 0 }), "position"],
+    ["position batch −1", (h) => (h.position = { ...h.position, batch: -1 }), "position"],
+    ["position lossSum NaN (null in JSON)", (h) => (h.position = { ...h.position, lossSum: null }), "position"],
+    ["position correct > done", (h) => (h.position = { ...h.position, correct: 97 }), "position"],
+    ["position done −1", (h) => (h.position = { ...h.position, done: -1, correct: 0 }), "position"],
+    ["epochsCompleted ≠ epoch − 1", (h) => (h.epochsCompleted = 2), "epochsCompleted"],
+    ["schedule missing", (h) => delete h.schedule, "schedule"],
+    ["schedule plateauScale a string", (h) => (h.schedule = { ...h.schedule, plateauScale: "1" }), "schedule"],
+    ["schedule best a string", (h) => (h.schedule = { ...h.schedule, best: "x" }), "schedule"],
+    ["schedule bad −1", (h) => (h.schedule = { ...h.schedule, bad: -1 }), "schedule"],
+    ["seed 2^32", (h) => (h.seed = 2 ** 32), "seed"],
+    ["seed −1", (h) => (h.seed = -1), "seed"],
+    ["data missing", (h) => delete h.data, "data"],
+    ["data count 0", (h) => (h.data = { ...h.data, count: 0 }), "data"],
+    ["data labelsCrc32 with a prefix", (h) => (h.data = { ...h.data, labelsCrc32: "x" + h.data.labelsCrc32 }), "data"],
+    ["data labelsCrc32 with a suffix", (h) => (h.data = { ...h.data, labelsCrc32: h.data.labelsCrc32 + "0" }), "data"],
+    ["config an array", (h) => (h.config = []), "config"],
+    ["config null", (h) => (h.config = null), "config"],
+    ["floats checksum", (h) => (h.floatsCrc32 = "00000000"), "floatsCrc32"],
+  ];
+  for (const [what, breakIt, field] of cases)
+    it(`refuses ${what}, naming ${field}`, () => {
+      const h = structuredClone(header);
+      breakIt(h);
+      expect(fieldOf(withHeader(h))).toBe(field);
+    });
+
+  const v1Cases: [string, (h: Record<string, any>) => void, string][] = [
+    ["inputSize 0", (h) => (h.inputSize = 0), "inputSize"],
+    ["outputSize 1.5", (h) => (h.outputSize = 1.5), "outputSize"],
+    ["hidden not an array", (h) => (h.hidden = 24), "hidden"],
+    ["hidden with a 0 after a valid width", (h) => (h.hidden = [24, 0]), "hidden"],
+    ["activation unknown", (h) => (h.activation = "swish"), "activation"],
+    ["paramCount wrong", (h) => (h.paramCount = P + 1), "paramCount"],
+  ];
+  for (const [what, breakIt, field] of v1Cases)
+    it(`version 1: refuses ${what}, naming ${field}`, () => {
+      const h = structuredClone(v1);
+      breakIt(h);
+      expect(fieldOf(withHeader(h))).toBe(field);
+    });
+
+  it("a float block cut short or too long is named (weights), with the expected size", () => {
+    const cut = encodeFramed("SIMDCKPT", header, payload.subarray(0, payload.length - 4));
+    expect(() => decodeCheckpoint(cut, "c.simdckpt")).toThrow(/truncated float block: expected \d+ bytes/);
+    expect(fieldOf(cut)).toBe("weights");
+    const long = encodeFramed("SIMDCKPT", header, new Uint8Array([...payload, 0, 0, 0, 0]));
+    expect(() => decodeCheckpoint(long, "c.simdckpt")).toThrow(/oversized float block/);
+  });
+
+  it("the data fingerprint hashes the labels in subset order (and zeros without labels)", () => {
+    const labels = Uint8Array.from([5, 6, 7]);
+    const fp = dataFingerprint(labels, Uint32Array.from([2, 0]));
+    expect(fp).toEqual({ count: 2, labelsCrc32: dataFingerprint(Uint8Array.from([7, 5]), Uint32Array.from([0, 1])).labelsCrc32 });
+    expect(fp.labelsCrc32).not.toBe(dataFingerprint(labels, Uint32Array.from([0, 2])).labelsCrc32);
+    expect(dataFingerprint(null, Uint32Array.from([2, 0])).labelsCrc32).toBe(dataFingerprint(Uint8Array.from([0, 0]), Uint32Array.from([0, 1])).labelsCrc32);
+  });
+
+  it("refuses another optimizer of the same slot count, and the same name with other slots", () => {
+    const ck = captureCheckpoint(a.net, a.optimizer, a.schedule.state(), position, 1, {}, { count: 1, labelsCrc32: "00000000" });
+    // sgd-momentum (1 slot) into plain SGD with weight decay (also 1 slot)
+    const wd = createOptimizer({ name: "sgd", momentum: 0, nesterov: false, weightDecay: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    const net1 = new Network(spec, new WasmBackend(), BATCH, wd.stateSlots);
+    expect(() => restoreCheckpoint(ck, net1, wd, a.schedule, "c.simdckpt")).toThrow(/checkpoint holds sgd-momentum state, the run uses sgd/);
+    // plain SGD with weight decay (1 slot) into plain SGD without (0 slots): the same name
+    const ckWd = captureCheckpoint(net1, wd, a.schedule.state(), position, 1, {}, { count: 1, labelsCrc32: "00000000" });
+    const plain = createOptimizer({ name: "sgd", momentum: 0, nesterov: false, weightDecay: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    const net0 = new Network(spec, new WasmBackend(), BATCH, plain.stateSlots);
+    expect(() => restoreCheckpoint(ckWd, net0, plain, a.schedule, "c.simdckpt")).toThrow(SimdnetError);
   });
 });
