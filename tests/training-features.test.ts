@@ -263,3 +263,56 @@ describe("determinism", () => {
     expect(a.summary.valAccuracy).toBeGreaterThan(0.5);
   });
 });
+
+// What fit reports: each epoch's loss and accuracy are the sums of its batches over the samples
+// done (the same figures onBatchEnd's running values reach at the epoch's last batch), the
+// throughput is training samples over training time, and times are wall-clock seconds.
+describe("fit's reported figures", () => {
+  it("epoch and batch statistics agree with each other and with the clock", async () => {
+    const data = syntheticDigits(200, 9);
+    const { train, val } = splitTrainVal(data, 0.2, 1);
+    const optimizer = new Sgd({ momentum: 0.9 });
+    const net = new Network({ inputSize: 784, hidden: [16], outputSize: 10, activation: "relu" }, new WasmBackend(), 32, optimizer.stateSlots);
+    net.init(2, "he");
+    const batches: { epoch: number; loss: number; size: number; correct: number; runningLoss: number; runningAccuracy: number; samplesPerSec: number }[] = [];
+    const t0 = performance.now();
+    const r = await fit(net, train, val, {
+      epochs: 2,
+      batchSize: 32,
+      schedule: constantSchedule(0.05),
+      seed: 3,
+      optimizer,
+      onBatchEnd: (b) => batches.push({ ...b }),
+    });
+    const wall = (performance.now() - t0) / 1000;
+    expect(r.history).toHaveLength(2);
+    expect(r.seconds).toBeGreaterThan(0);
+    expect(r.seconds).toBeLessThanOrEqual(wall + 1e-3);
+    for (const e of r.history) {
+      const mine = batches.filter((b) => b.epoch === e.epoch);
+      const done = mine.reduce((s, b) => s + b.size, 0);
+      expect(done).toBe(train.indices.length);
+      const lossSum = mine.reduce((s, b) => s + b.loss * b.size, 0);
+      const correct = mine.reduce((s, b) => s + b.correct, 0);
+      expect(e.trainLoss).toBeCloseTo(lossSum / done, 5);
+      expect(e.trainAccuracy).toBeCloseTo(correct / done, 10);
+      expect(mine[mine.length - 1].runningLoss).toBeCloseTo(lossSum / done, 5);
+      expect(mine[mine.length - 1].runningAccuracy).toBeCloseTo(correct / done, 10);
+      // training time ≤ the epoch's wall time ≤ the whole run's
+      expect(e.seconds).toBeGreaterThan(0);
+      expect(e.seconds).toBeLessThanOrEqual(r.seconds + 1e-3);
+      expect(e.samplesPerSec).toBeGreaterThanOrEqual((done / e.seconds) * 0.999);
+      expect(e.samplesPerSec).toBeLessThan(1e9);
+      for (const b of mine) expect(b.samplesPerSec).toBeGreaterThan(0);
+      expect(e.valLoss).not.toBeNull();
+      expect(Number.isFinite(e.trainLoss)).toBe(true);
+    }
+  });
+
+  it("refuses an optimizer that keeps more state than the network was laid out for", async () => {
+    const data = syntheticDigits(40, 2);
+    const net = new Network({ inputSize: 784, hidden: [8], outputSize: 10, activation: "relu" }, new WasmBackend(), 16); // 0 slots
+    const run = fit(net, splitTrainVal(data, 0, 1).train, null, { epochs: 1, batchSize: 16, schedule: constantSchedule(0.05), seed: 1, optimizer: new Sgd({ momentum: 0.9 }) });
+    await expect(run).rejects.toThrow(/0 optimizer state slot\(s\) per parameter, sgd-momentum needs 1/);
+  });
+});

@@ -8,6 +8,7 @@ import { Rng } from "../rng.js";
 import type { LrSchedule } from "./schedules.js";
 import { hash32 } from "../backend/types.js";
 import { augmenter, type AugmentOptions } from "../data/augment.js";
+import { SimdnetError } from "../errors.js";
 
 export interface EpochStats {
   epoch: number; // 1-based
@@ -117,6 +118,13 @@ export function epochOrder(indices: Uint32Array, seed: number, epoch: number): U
 export async function fit(net: Network, train: Subset, val: Subset | null, opts: FitOptions): Promise<FitResult> {
   const n = train.indices.length;
   if (n === 0) throw new RangeError("empty training set");
+  // a network laid out with fewer optimizer slots than the optimizer keeps (new Network(spec, be, B)
+  // then momentum or Adam) would have the update read and write past its state block: NaNs at best
+  if (net.layout.optimizerSlots < opts.optimizer.stateSlots)
+    throw new SimdnetError(
+      `the network has ${net.layout.optimizerSlots} optimizer state slot(s) per parameter, ${opts.optimizer.name} needs ${opts.optimizer.stateSlots}: create it with new Network(spec, backend, batch, optimizer.stateSlots)`,
+      { field: "optimizer" },
+    );
   const B = Math.min(opts.batchSize, n, net.layout.batchCapacity);
   const fullBatch = B >= n;
   const batches = Math.ceil(n / B);
