@@ -236,6 +236,31 @@ describe("early stopping", () => {
     expect(r.restoredEpoch).toBe(bestEpoch.epoch);
     expect(net.evaluate(val!).loss).toBeCloseTo(bestEpoch.valLoss!, 10);
   });
+
+  // minDelta: a change smaller than it is no improvement, so with a huge one only the first epoch
+  // (better than nothing) counts; both monitors; restoreBest false keeps the last epoch's weights
+  const short = async (monitor: "val_loss" | "val_accuracy", minDelta: number, restoreBest: boolean) => {
+    const data = syntheticDigits(300, 5, 64);
+    const { train, val } = splitTrainVal(data, 0.3, 2);
+    const net = new Network({ inputSize: 64, hidden: [24], outputSize: 10, activation: "relu" }, new WasmBackend(), 32);
+    net.init(3);
+    const r = await fit(net, train, val, { epochs: 12, batchSize: 16, schedule: constantSchedule(0.1), seed: 1, optimizer: new Sgd(), earlyStopping: { monitor, patience: 2, minDelta, restoreBest } });
+    return { r, net, val: val! };
+  };
+  for (const monitor of ["val_loss", "val_accuracy"] as const)
+    it(`${monitor}: a minDelta larger than any change stops ${2} epochs after the first, restoring epoch 1`, async () => {
+      const { r, net, val } = await short(monitor, 1e6, true);
+      expect(r.stoppedEarly).toBe(true);
+      expect(r.history).toHaveLength(3);
+      expect(r.restoredEpoch).toBe(1);
+      expect(net.evaluate(val).loss).toBeCloseTo(r.history[0].valLoss!, 10);
+    });
+  it("minDelta 0 keeps training while the validation loss falls; restoreBest false keeps the last weights", async () => {
+    const { r, net, val } = await short("val_loss", 0, false);
+    expect(r.history.length).toBeGreaterThan(3); // the loss falls for more than the first epoch here
+    expect(r.restoredEpoch).toBeNull();
+    expect(net.evaluate(val).loss).toBeCloseTo(r.history[r.history.length - 1].valLoss!, 10);
+  });
 });
 
 describe("determinism", () => {
