@@ -7,7 +7,7 @@
 import type { Backend } from "../src/backend/types.js";
 import { convScratchSlots } from "../src/model/arena.js";
 import { Rng } from "../src/rng.js";
-import { log, quick, taskSeconds } from "./common.js";
+import { log, median, quick, taskSeconds, timeMedian } from "./common.js";
 import { measureProbes } from "./peak.js";
 import { convFlops, type ConvShape } from "./cnn.js";
 
@@ -76,25 +76,13 @@ function probeNow(): number {
   return Math.max(...Object.values(measureProbes(3)));
 }
 
-/** Median seconds per call of fn over about `ms` milliseconds (at least 5 calls), after 2 warm-up calls. */
+/** Median seconds per call of fn over about `ms` milliseconds (at least 5 calls; timeMedian after one sizing call). */
 function medianSeconds(fn: () => void, ms: number): number {
+  const t0 = performance.now();
   fn();
-  fn();
-  const times: number[] = [];
-  const end = performance.now() + ms;
-  while (times.length < 5 || performance.now() < end) {
-    const t0 = performance.now();
-    fn();
-    times.push((performance.now() - t0) / 1000);
-  }
-  return median(times);
+  const one = Math.max(performance.now() - t0, 1e-3);
+  return timeMedian(fn, Math.max(5, Math.ceil(ms / one)), 1);
 }
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 export interface PairedFractions {
   /** Median over rounds of (kernel GFLOP/s) / (the probe measured just before and after it, the larger). */

@@ -111,35 +111,29 @@ export function kernelModule(build: KernelBuild = "plain"): WebAssembly.Module {
   return m;
 }
 
-let tieringSet = false;
+/** Sets a V8 flag once per process, in Node only (a browser has no flags); it applies to modules compiled after it. */
+const flagsSet = new Set<string>();
+function setV8FlagOnce(flag: string): void {
+  if (flagsSet.has(flag)) return;
+  flagsSet.add(flag);
+  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== "function") return;
+  const v8 = proc.getBuiltinModule("node:v8") as { setFlagsFromString(flag: string): void } | undefined;
+  v8?.setFlagsFromString(flag);
+}
+
 /**
  * Node: compile the kernels with V8's optimising tier (TurboFan) up front instead of starting in
  * its baseline tier (Liftoff) and tiering up hot functions in background threads. With every core
  * busy training (the calling thread and the spinning workers) those background compiles barely
  * ran, so a thread could run baseline code, about half as fast, for minutes: a second thread added
- * 1.0–1.4× on the conv kernels instead of 1.9–2.0× (BENCHMARKS.md). The flag applies to modules
- * compiled after it, in this process; compiling the kernels this way takes a few tens of ms once.
- * Browsers keep their own tiering (no flags there).
+ * 1.0–1.4× on the conv kernels instead of 1.9–2.0× (BENCHMARKS.md). Compiling the kernels this
+ * way takes a few ms once. Browsers keep their own tiering.
  */
-function optimizeUpFront(): void {
-  if (tieringSet) return;
-  tieringSet = true;
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== "function") return;
-  const v8 = proc.getBuiltinModule("node:v8") as { setFlagsFromString(flag: string): void } | undefined;
-  v8?.setFlagsFromString("--no-wasm-dynamic-tiering");
-}
+const optimizeUpFront = () => setV8FlagOnce("--no-wasm-dynamic-tiering");
 
-let relaxedTried = false;
 /** Node 20's V8 compiles relaxed SIMD only behind a flag, which must be set before compiling. */
-function enableRelaxedSimd(): void {
-  if (relaxedTried) return;
-  relaxedTried = true;
-  const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
-  if (!proc?.versions?.node || typeof proc.getBuiltinModule !== "function") return;
-  const v8 = proc.getBuiltinModule("node:v8") as { setFlagsFromString(flag: string): void } | undefined;
-  v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
-}
+const enableRelaxedSimd = () => setV8FlagOnce("--experimental-wasm-relaxed-simd");
 
 let fmaOk: boolean | undefined;
 /** Whether this engine runs the relaxed-SIMD (FMA) build: feature detection by WebAssembly.validate. */
