@@ -206,7 +206,9 @@ export class DivergenceWatcher {
     if (tooLarge.length)
       out.push(`initialisation scale too large: ${tooLarge.join("; ")} (10·randn gives 10). Use ${h.init} (the default) or xavier, without an extra init scale.`);
     const startedSane = Number.isFinite(this.firstLoss) && this.firstLoss < 3 * this.lnC;
-    if (symptom !== "dead-relus" && (out.length === 0 || info.lr >= 1)) {
+    // Accuracy stuck at chance with a sane loss is rarely the rate; a rate of 1 or more always may be.
+    const blameRate = symptom === "stuck-at-chance" ? info.lr >= 1 : symptom !== "dead-relus" && (out.length === 0 || info.lr >= 1);
+    if (blameRate) {
       const lr = this.o.lr ?? info.lr;
       const lower = fmt(Math.pow(10, Math.round(Math.log10(lr))) / 10);
       out.push(
