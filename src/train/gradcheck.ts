@@ -81,11 +81,12 @@ export function gradCheck(o: GradCheckOptions): GradCheckResult {
     return oracle.loss(B, false).lossSum / B;
   };
   const n = oracle.paramCount;
-  const stride = o.maxParams && o.maxParams < n ? n / o.maxParams : 1;
+  // exactly `count` parameters, evenly spread (summing a fractional stride could overshoot by one)
+  const count = o.maxParams && o.maxParams < n ? o.maxParams : n;
   const layers = paramLayers.map(() => ({ w: 0, b: 0 }));
   const result: GradCheckResult = { maxRelError: 0, checked: 0, worst: { index: -1, analytic: 0, numeric: 0 }, layers };
-  for (let t = 0; t < n; t += stride) {
-    const i = Math.floor(t);
+  for (let k = 0; k < count; k++) {
+    const i = Math.floor((k * n) / count);
     const saved = f[P + i];
     f[P + i] = saved + h;
     const lp = loss();
