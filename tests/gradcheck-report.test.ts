@@ -91,7 +91,7 @@ describe("gradCheck's report", () => {
 
   it("dropout: the same masks on both sides, from a dropout rate or a dropout layer", () => {
     expect(gradCheck({ spec: SPEC, dropout: 0.4, batch: 6 }).maxRelError).toBeLessThan(1e-6);
-    const withLayer: ModelSpec = { ...SPEC, hidden: undefined, layers: [{ type: "dense", units: 4, activation: "tanh" }, { type: "dropout", rate: 0.4 }] };
+    const withLayer: ModelSpec = { ...SPEC, hidden: [], layers: [{ type: "dense", units: 4, activation: "tanh" }, { type: "dropout", rate: 0.4 }] };
     expect(gradCheck({ spec: withLayer, batch: 6 }).maxRelError).toBeLessThan(1e-6);
   });
 });

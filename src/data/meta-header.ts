@@ -9,7 +9,9 @@
 //   pixelMax      image rows: the largest pixel value (0..pixelMax maps to 0..255)
 import { SimdnetError } from "../errors.js";
 import type { ModelSpec } from "../model/spec.js";
-import type { DataMeta } from "./table.js";
+import type { DataMeta, MissingPolicy } from "./table.js";
+
+const MISSING_POLICIES: MissingPolicy[] = ["error", "mean", "drop"];
 
 type Fail = (message: string, field: string, byteOffset: number) => SimdnetError;
 
@@ -69,8 +71,9 @@ export function readMetaHeader(h: Record<string, unknown>, spec: ModelSpec, fail
   } else if (inputKind === "f32") meta.normalization = { kind: "none" };
   if (h.missing !== undefined) {
     const m = h.missing as Record<string, unknown>;
-    if (typeof m !== "object" || m === null || !finite(m.fill, F)) throw bad("missing", `{ policy, fill } with ${F} fill values`);
-    meta.missing = { policy: (m.policy as DataMeta["missing"] & object)["policy"] ?? "mean", fill: m.fill as number[] };
+    if (typeof m !== "object" || m === null || !finite(m.fill, F) || !(m.policy === undefined || MISSING_POLICIES.includes(m.policy as MissingPolicy)))
+      throw bad("missing", `{ policy, fill } with ${F} fill values (policy ${MISSING_POLICIES.join(", ")})`);
+    meta.missing = { policy: (m.policy as MissingPolicy | undefined) ?? "mean", fill: m.fill as number[] };
   }
   if (h.pixelMax !== undefined) {
     if (typeof h.pixelMax !== "number" || !(h.pixelMax > 0) || !Number.isFinite(h.pixelMax)) throw bad("pixelMax", "a positive number");
