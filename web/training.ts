@@ -74,7 +74,7 @@ export const WEB_PRESETS: Record<"mlp" | "small-cnn" | "cnn" | "best-cnn", WebPr
   },
   "best-cnn": {
     label: "Best CNN (batch norm, slow)",
-    note: "simdnet train --preset best-cnn (15 epochs there): batch norm, dropout, affine-warped digits; 2 epochs: about 96% on the sample, but minutes in a browser",
+    note: "simdnet train --preset best-cnn (20 epochs there): batch norm, dropout, affine-warped digits; 2 epochs: about 96% on the sample, but minutes in a browser",
     settings: { ...DEFAULT_SETTINGS, layers: BEST_CNN_LAYERS, lr: 0.05, epochs: 2, batchSize: 64, augment: "affine", warmup: 1, weightDecay: 5e-4 },
   },
 };

@@ -91,10 +91,12 @@ export const PRESETS: Record<string, Record<string, string>> = {
   "best-mlp": { hidden: "800,800", epochs: "30", batch: "64", optimizer: "sgd", lr: "0.1", momentum: "0.9", schedule: "cosine", dropout: "0.1", augment: "affine" },
   // a fast good CNN: the Keras simple convnet with batch norm and a batch-normalised dense layer, shifted digits, SGD momentum with cosine decay
   cnn: { layers: "conv 32 3 act=none, batchnorm act=relu, maxpool 2, conv 64 3 act=none, batchnorm act=relu, maxpool 2, dropout 0.25, dense 128 act=none, batchnorm act=relu, dropout 0.25", epochs: "6", batch: "64", optimizer: "sgd", lr: "0.05", momentum: "0.9", schedule: "cosine", augment: "shift" },
-  // the most accurate: three batch-normalised convs, dropout, weight decay, affine-warped digits, a warm-up then cosine decay
+  // the most accurate: three batch-normalised convs, dropout, weight decay, affine-warped digits, a warm-up then cosine decay;
+  // 20 epochs on 95% of the training set (15 epochs on 90% read 99.63% and 99.54% on two seeds, 20 on 95% 99.66% and 99.68%)
   "best-cnn": {
     layers: "conv 32 5 padding=same act=none, batchnorm act=relu, maxpool 2, conv 64 3 padding=same act=none, batchnorm act=relu, maxpool 2, conv 128 3 act=none, batchnorm act=relu, dropout 0.25, dense 128 act=none, batchnorm act=relu, dropout 0.3",
-    epochs: "15",
+    epochs: "20",
+    "val-split": "0.05",
     batch: "64",
     optimizer: "sgd",
     lr: "0.05",
