@@ -89,6 +89,34 @@ describe("gradCheck's report", () => {
     expect(gradCheck({ spec: SPEC, h: 0.5 }).maxRelError).toBeGreaterThan(1e-3);
   });
 
+  it("what is checked: dropout masks are drawn when the spec or the options ask for dropout; regression targets are loaded", () => {
+    class Recording extends JsBackend {
+      drops = 0;
+      targets: number[] = [];
+      override dropoutForward(a: number, mask: number, n: number, p: number, seed: number): void {
+        this.drops++;
+        super.dropoutForward(a, mask, n, p, seed);
+      }
+      override mseLoss(dout: number, out: number, target: number, B: number, D: number, gradScale: number): number {
+        this.targets = Array.from(this.floats().subarray(target, target + B * D));
+        return super.mseLoss(dout, out, target, B, D, gradScale);
+      }
+    }
+    const layer = new Recording("f64");
+    gradCheck({ spec: { ...SPEC, hidden: [], layers: [{ type: "dense", units: 4, activation: "tanh" }, { type: "dropout", rate: 0.4 }] }, backend: layer, batch: 6 });
+    expect(layer.drops).toBeGreaterThan(0);
+    const rate = new Recording("f64");
+    gradCheck({ spec: SPEC, backend: rate, dropout: 0.4, batch: 6 });
+    expect(rate.drops).toBeGreaterThan(0);
+    const none = new Recording("f64");
+    gradCheck({ spec: { ...SPEC, hidden: [], layers: [{ type: "dense", units: 4, activation: "tanh" }, { type: "dropout", rate: 0 }] }, backend: none, batch: 6 });
+    expect(none.drops).toBe(0);
+    const regression = new Recording("f64");
+    gradCheck({ spec: { ...SPEC, outputSize: 2, task: "regression" }, backend: regression, batch: 5 });
+    expect(regression.targets).toHaveLength(10);
+    expect(regression.targets.every((t) => t !== 0)).toBe(true);
+  });
+
   it("dropout: the same masks on both sides, from a dropout rate or a dropout layer", () => {
     expect(gradCheck({ spec: SPEC, dropout: 0.4, batch: 6 }).maxRelError).toBeLessThan(1e-6);
     const withLayer: ModelSpec = { ...SPEC, hidden: [], layers: [{ type: "dense", units: 4, activation: "tanh" }, { type: "dropout", rate: 0.4 }] };
