@@ -1,9 +1,10 @@
 // The first layer of 784-256 at batch 128 on dense uint8 pixels (no zero to skip), one thread: the
 // zero-skipping uint8 kernels that training uses, against casting the batch to f32 once and running
-// the f32 kernels (4-row panels, no gather). `npx tsx bench/dense-first-layer.ts`. Medians of 7 runs
-// of 200 calls, µs per call; the cast is counted in both f32 columns.
+// the f32 kernels (4-row panels, no gather). `npx tsx bench/dense-first-layer.ts`. Median of 200 timed
+// calls after 20 warm-up calls, µs per call; the cast is counted in both f32 columns.
 import { WasmBackend } from "../src/backend/wasm.js";
 import { NONE } from "../src/backend/types.js";
+import { timeMedian } from "./common.js";
 
 const B = 128, IN = 784, OUT = 256;
 const be = new WasmBackend();
@@ -18,16 +19,7 @@ for (let i = 0; i < B * OUT; i++) f[dz + i] = Math.cos(i) * 0.01;
 const px = be.bytes(x, B * IN);
 for (let i = 0; i < px.length; i++) px[i] = 1 + ((i * 37) % 255); // every pixel non-zero
 
-function time(fn: () => void, reps = 200): number {
-  for (let i = 0; i < 20; i++) fn();
-  const ts: number[] = [];
-  for (let r = 0; r < 7; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    ts.push(((performance.now() - t0) / reps) * 1000);
-  }
-  return ts.sort((p, q) => p - q)[3];
-}
+const time = (fn: () => void) => timeMedian(fn, 200, 20) * 1e6; // µs per call
 
 const gflops = (us: number) => ((2 * B * IN * OUT) / (us * 1e3)).toFixed(1);
 for (let round = 0; round < 3; round++) {

@@ -3,34 +3,24 @@
 // without a newline, a header split across read chunks.
 import { describe, expect, it } from "vitest";
 import { DigitsCsvParser, parseDigitsCsv } from "../src/data/csv.js";
-import { SimdnetError } from "../src/errors.js";
+import { thrown } from "./helpers.js";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const EMPTY = /^e\.csv, line 1: empty file: expected a header line like label,pixel0,...,pixel783$/;
 
-function error(f: () => unknown): SimdnetError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SimdnetError);
-    return e as SimdnetError;
-  }
-  throw new Error("expected a SimdnetError");
-}
-
 describe("digits CSV edges", () => {
   it("a file of nothing, blanks or a lone BOM is an empty file", () => {
-    for (const text of ["", " ", "\t", "\r", "\ufeff", "\ufeff \t\r"]) expect(error(() => parseDigitsCsv(bytes(text), "e.csv", { inputSize: 1 })).message, JSON.stringify(text)).toMatch(EMPTY);
+    for (const text of ["", " ", "\t", "\r", "\ufeff", "\ufeff \t\r"]) expect(thrown(() => parseDigitsCsv(bytes(text), "e.csv", { inputSize: 1 })).message, JSON.stringify(text)).toMatch(EMPTY);
     // …but a header line without a newline is read as a header
-    expect(error(() => parseDigitsCsv(bytes("x"), "e.csv", { inputSize: 1 })).message).toMatch(/header column 1 is "x", expected "pixel0"/);
-    expect(error(() => parseDigitsCsv(bytes("label,pixel0"), "e.csv", { inputSize: 1 })).message).toMatch(/no data rows after the header/);
-    expect(error(() => parseDigitsCsv(bytes("\n"), "e.csv", { inputSize: 1 })).message).toMatch(/empty header line/);
+    expect(thrown(() => parseDigitsCsv(bytes("x"), "e.csv", { inputSize: 1 })).message).toMatch(/header column 1 is "x", expected "pixel0"/);
+    expect(thrown(() => parseDigitsCsv(bytes("label,pixel0"), "e.csv", { inputSize: 1 })).message).toMatch(/no data rows after the header/);
+    expect(thrown(() => parseDigitsCsv(bytes("\n"), "e.csv", { inputSize: 1 })).message).toMatch(/empty header line/);
   });
 
   it("a header line of up to 1 MiB is read; one byte more is refused", () => {
-    const at = error(() => parseDigitsCsv(bytes("x".repeat(1 << 20) + "\n0\n"), "e.csv", { inputSize: 1 }));
+    const at = thrown(() => parseDigitsCsv(bytes("x".repeat(1 << 20) + "\n0\n"), "e.csv", { inputSize: 1 }));
     expect(at.message).toMatch(/header column 1 is "x+", expected "pixel0"/);
-    const over = error(() => parseDigitsCsv(bytes("x".repeat((1 << 20) + 1) + "\n0\n"), "e.csv", { inputSize: 1 }));
+    const over = thrown(() => parseDigitsCsv(bytes("x".repeat((1 << 20) + 1) + "\n0\n"), "e.csv", { inputSize: 1 }));
     expect(over.message).toMatch(/header line longer than 1 MiB/);
     expect(over.field).toBe("header");
   });

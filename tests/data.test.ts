@@ -8,6 +8,7 @@ import { encodeDigitsCsv, parseDigitsCsv } from "../src/data/csv.js";
 import { loadCsvFile, loadMnistDir, MNIST_FILES } from "../src/data/files.js";
 import { splitTrainVal, type Dataset } from "../src/data/dataset.js";
 import { SimdnetError } from "../src/errors.js";
+import { thrown } from "./helpers.js";
 import { Rng } from "../src/rng.js";
 
 function fixture(count: number, seed = 1, D = 784): Dataset {
@@ -30,16 +31,6 @@ function writeMnistDir(train: Dataset, test: Dataset, gz: boolean): string {
   put(MNIST_FILES.testLabels, encodeIdx([test.count], test.labels!));
   return dir;
 }
-
-const thrown = (f: () => unknown): SimdnetError => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(SimdnetError);
-    return e as SimdnetError;
-  }
-  throw new Error("expected a SimdnetError");
-};
 
 describe("IDX", () => {
   it("round-trips raw and gzipped folders", () => {

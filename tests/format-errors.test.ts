@@ -1,24 +1,10 @@
 // Model-file decoding at the edges the mutation audit found untested (TESTING.md): each limit on
 // both sides, each header check with its own field, and the MLP-or-stack reading of a v2 header.
 import { describe, expect, it } from "vitest";
-import { SimdnetError, type ErrorPlace } from "../src/errors.js";
 import { architectureHeader, decodeModel, encodeFramed, encodeModel, MODEL_MAGIC } from "../src/model/format.js";
 import type { ModelSpec } from "../src/model/spec.js";
 import { encodeModelV1, SMALL_CNN, withFloat, withHeader } from "./format-helpers.js";
-
-function rejects(f: () => unknown, place: ErrorPlace, message: RegExp): SimdnetError {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, "expected a SimdnetError").toBeInstanceOf(SimdnetError);
-  const e = err as SimdnetError;
-  for (const k of Object.keys(place) as (keyof ErrorPlace)[]) expect(e[k], `${k} of: ${e.message}`).toBe(place[k]);
-  expect(e.message).toMatch(message);
-  return e;
-}
+import { rejects } from "./helpers.js";
 
 const headerLength = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
 const headerOf = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength(bytes))));

@@ -1,4 +1,5 @@
-import { it } from "vitest";
+import { expect, it } from "vitest";
+import { SimdnetError, type ErrorPlace } from "../src/errors.js";
 import { Network } from "../src/model/network.js";
 import type { Backend } from "../src/backend/types.js";
 import type { ModelSpec } from "../src/model/spec.js";
@@ -61,4 +62,23 @@ export function realMnistDir(suite: string, has: (dir: string) => boolean = hasM
 export function inCI(): boolean {
   const ci = process.env.CI;
   return Boolean(ci) && ci !== "false" && ci !== "0";
+}
+
+/** The SimdnetError that f throws (fails the test if it throws nothing or something else). */
+export function thrown(f: () => unknown): SimdnetError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(SimdnetError);
+    return e as SimdnetError;
+  }
+  throw new Error("expected a SimdnetError");
+}
+
+/** f throws a SimdnetError at `place` (each given field must match) whose message matches `message`. */
+export function rejects(f: () => unknown, place: ErrorPlace, message: RegExp): SimdnetError {
+  const e = thrown(f);
+  for (const k of Object.keys(place) as (keyof ErrorPlace)[]) expect(e[k], `${k} of: ${e.message}`).toBe(place[k]);
+  expect(e.message).toMatch(message);
+  return e;
 }

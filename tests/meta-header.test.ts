@@ -6,6 +6,7 @@ import { SimdnetError } from "../src/errors.js";
 import { metaHeaderFields, readMetaHeader } from "../src/data/meta-header.js";
 import type { DataMeta } from "../src/data/table.js";
 import type { ModelSpec } from "../src/model/spec.js";
+import { rejects } from "./helpers.js";
 
 const fail = (message: string, field: string, byteOffset: number) => new SimdnetError(message, { file: "t.simdnet", field, byteOffset });
 const spec = (o: Partial<ModelSpec> = {}): ModelSpec => ({ inputSize: 3, hidden: [4], outputSize: 2, activation: "relu", ...o });
@@ -32,18 +33,7 @@ function read(h: Record<string, unknown>, s = spec()) {
   return { meta: readMetaHeader(JSON.parse(JSON.stringify(h)), s, fail), spec: s };
 }
 
-function refused(h: Record<string, unknown>, field: string, message: RegExp, s = spec()) {
-  let err: unknown;
-  try {
-    readMetaHeader(h, s, fail);
-  } catch (e) {
-    err = e;
-  }
-  expect(err, `${field}: expected a SimdnetError`).toBeInstanceOf(SimdnetError);
-  expect((err as SimdnetError).field).toBe(field);
-  expect((err as SimdnetError).byteOffset).toBe(12);
-  expect((err as SimdnetError).message).toMatch(message);
-}
+const refused = (h: Record<string, unknown>, field: string, message: RegExp, s = spec()) => rejects(() => readMetaHeader(h, s, fail), { field, byteOffset: 12 }, message);
 
 describe("table-model header fields", () => {
   it("round-trip a classifier and a regressor, and set the spec's task and input kind", () => {

@@ -15,6 +15,7 @@ import type { Reporter } from "../src/cli/output.js";
 import { SimdnetError, type ErrorPlace } from "../src/errors.js";
 import { syntheticDigits } from "./fixtures.js";
 import { encodeCheckpointV1, encodeModelV1, SMALL_CNN, withFloat } from "./format-helpers.js";
+import { rejects } from "./helpers.js";
 
 const scratch = mkdtempSync(join(tmpdir(), "simdnet-robust-"));
 let made = 0;
@@ -22,21 +23,6 @@ const tmp = () => mkdtempSync(join(scratch, `t${made++}-`));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 const silent: Reporter = { info() {}, warn() {}, batch() {}, epoch() {}, event() {} };
-
-/** The SimdnetError f throws; its place must match `place` exactly where given. */
-function rejects(f: () => unknown, place: ErrorPlace, message: RegExp): SimdnetError {
-  let err: unknown;
-  try {
-    f();
-  } catch (e) {
-    err = e;
-  }
-  expect(err, "expected a SimdnetError").toBeInstanceOf(SimdnetError);
-  const e = err as SimdnetError;
-  for (const k of Object.keys(place) as (keyof ErrorPlace)[]) expect(e[k], `${k} of: ${e.message}`).toBe(place[k]);
-  expect(e.message).toMatch(message);
-  return e;
-}
 
 describe("Kaggle CSV: bad input", () => {
   const D = 3;

@@ -2,7 +2,7 @@
 // and task config built from them, the defaults for tables, and the model spec fitted to the data.
 import { SimdnetError } from "../errors.js";
 import type { TableConfig } from "../data/resolve.js";
-import { applyPreprocessing, outputCount, rawTargets, subsetRows, untransformTargets, type DataMeta, type MissingPolicy, type NormalizeKind, type Table } from "../data/table.js";
+import { applyPreprocessing, MISSING_POLICIES, outputCount, rawTargets, subsetRows, untransformTargets, type DataMeta, type MissingPolicy, type NormalizeKind, type Table } from "../data/table.js";
 import { regressionMetrics, type RegressionMetrics } from "../data/regression-metrics.js";
 import type { Network } from "../model/network.js";
 import type { Subset } from "../data/dataset.js";
@@ -54,7 +54,7 @@ export function resolveTableConfig(values: Record<string, unknown>, valSplit: nu
   const task = (values.task as string | undefined) ?? "auto";
   if (!["auto", "classification", "regression"].includes(task)) throw new SimdnetError(`expected classification, regression or auto, got "${task}"`, { field: "--task" });
   const missing = (values.missing as string | undefined) ?? "error";
-  if (!["error", "mean", "drop"].includes(missing)) throw new SimdnetError(`expected error, mean or drop, got "${missing}"`, { field: "--missing" });
+  if (!(MISSING_POLICIES as string[]).includes(missing)) throw new SimdnetError(`expected error, mean or drop, got "${missing}"`, { field: "--missing" });
   let inputShape: number[] | undefined;
   if (typeof values["input-shape"] === "string") {
     const parts = values["input-shape"].toLowerCase().split("x").map(Number);

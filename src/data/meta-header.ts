@@ -9,9 +9,7 @@
 //   pixelMax      image rows: the largest pixel value (0..pixelMax maps to 0..255)
 import { SimdnetError } from "../errors.js";
 import type { ModelSpec } from "../model/spec.js";
-import type { DataMeta, MissingPolicy } from "./table.js";
-
-const MISSING_POLICIES: MissingPolicy[] = ["error", "mean", "drop"];
+import { MISSING_POLICIES, type DataMeta, type MissingPolicy } from "./table.js";
 
 type Fail = (message: string, field: string, byteOffset: number) => SimdnetError;
 

@@ -10,6 +10,7 @@ import type { InputKind, Task } from "../model/spec.js";
 
 export type NormalizeKind = "standard" | "minmax" | "none";
 export type MissingPolicy = "error" | "mean" | "drop";
+export const MISSING_POLICIES: MissingPolicy[] = ["error", "mean", "drop"];
 
 export interface TableOptions {
   /** The target column (default "label"), or several for multi-output regression. */
