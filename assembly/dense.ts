@@ -29,22 +29,46 @@ export function dense_forward(a: usize, z: usize, x: usize, w: usize, b: usize, 
 // those 16 lanes and use 4-row panels with the 2×12 passes instead.
 // scratch: 5·IN16 slots, IN16 = IN rounded up to 16 (the compaction stores whole 16-column blocks
 // before it knows which columns stay): the panel, then at 4·IN16 the row offsets into w.
+// Dense blocks: a 4-row block with no zero pixel has nothing to skip, and 2-row panels would stream
+// w twice as often as 4-row ones; such a block runs gemm_panel4 over its (complete) 4-row panel
+// instead. Same bits: for OUT > 12 both tiles sum each output from the bias in k order (the 4×8
+// tile's split-chain tail only serves N ≤ 4). Blocks start every 4 rows of the call, and the
+// threaded split cuts rows in multiples of 4 (src/backend/parallel.ts), so the choice is the same
+// for every thread count.
 export function dense_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, IN: i32, OUT: i32, act: i32, scratch: usize): void {
   const panel = scratch;
   const koff = scratch + <usize>((IN + 15) & ~15) * 16;
-  const R = OUT > 12 ? 2 : 4;
-  for (let i0 = 0; i0 < B; i0 += R) {
-    const rows = min(R, B - i0);
+  const wide = OUT > 12;
+  for (let i0 = 0; i0 < B; i0 += 4) {
+    const rows = min(4, B - i0);
     const zr = z + <usize>i0 * <usize>OUT * 4;
-    if (R == 2) {
-      const cnt = pack_a2_nz_u8(panel, koff, x, IN, i0, rows, IN, INV_255, OUT * 4);
-      gemm_panel2_gather(zr, OUT, panel, koff, w, cnt, OUT, rows, b);
-    } else {
+    if (!wide || (rows == 4 && all_nonzero_u8(x + <usize>i0 * <usize>IN, IN, IN, 4))) {
       const cnt = pack_a4_nz_u8(panel, koff, x, IN, i0, rows, IN, INV_255, OUT * 4);
-      gemm_panel4_gather(zr, OUT, panel, koff, w, OUT, cnt, OUT, rows, b);
+      // every column kept: koff[k] = k·ldb4, the plain panel (no gather loads)
+      if (cnt == IN) gemm_panel4(zr, OUT, panel, w, OUT, IN, OUT, rows, b);
+      else gemm_panel4_gather(zr, OUT, panel, koff, w, OUT, cnt, OUT, rows, b);
+    } else {
+      for (let r = 0; r < rows; r += 2) {
+        const n = min(2, rows - r);
+        const cnt = pack_a2_nz_u8(panel, koff, x, IN, i0 + r, n, IN, INV_255, OUT * 4);
+        gemm_panel2_gather(zr + <usize>r * <usize>OUT * 4, OUT, panel, koff, w, cnt, OUT, n, b);
+      }
     }
     act_rows(a + <usize>i0 * <usize>OUT * 4, zr, rows, OUT, OUT, act);
   }
+}
+
+// Whether all of rows × K bytes at a (row stride lda) are non-zero; stops at the first zero
+// (MNIST rows start with background, so a sparse block costs one load per row).
+function all_nonzero_u8(a: usize, lda: i32, K: i32, rows: i32): bool {
+  const zero = i8x16.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const row = a + <usize>r * <usize>lda;
+    let k = 0;
+    for (; k + 16 <= K; k += 16) if (v128.any_true(i8x16.eq(v128.load(row + <usize>k), zero))) return false;
+    for (; k < K; k++) if (load<u8>(row + <usize>k) == 0) return false;
+  }
+  return true;
 }
 
 // Backward of a hidden or output layer whose input x = act_prev(z_prev) is itself an activation.

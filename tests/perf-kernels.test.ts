@@ -130,3 +130,33 @@ describe("fast wasm kernels match the TypeScript backend and the naive twins", (
     for (const key of Object.keys(a)) expect(Buffer.from(a[key].buffer).equals(Buffer.from(b[key].buffer)), key).toBe(true);
   });
 });
+
+// A 4-row block of the uint8 layer with no zero pixel has nothing to skip and runs a 4-row tile
+// without the gather (for OUT > 12, where sparse blocks use 2-row panels). The result must not
+// depend on which path a row took: the same rows, computed once in a dense block and once in a
+// block that one zero elsewhere makes sparse, are bit-identical, and both match the references.
+describe("dense blocks of the uint8 layer", () => {
+  const fast = new WasmBackend();
+  const naive = new WasmBackend({ kernels: "naive" });
+  for (const [B, IN, OUT] of [[4, 3, 13], [7, 37, 31], [9, 784, 128], [8, 50, 256], [6, 784, 16], [8, 20, 10]]) {
+    it(`B=${B} IN=${IN} OUT=${OUT}`, () => {
+      const c = { B, IN, OUT };
+      const inp = inputs(c, B * 31 + IN + OUT);
+      const rng = new Rng(IN * OUT);
+      for (let i = 0; i < inp.xu8.length; i++) inp.xu8[i] = 1 + Math.floor(rng.next() * 255);
+      const zeroAt = (row: number) => { const x = { ...inp, xu8: Uint8Array.from(inp.xu8) }; x.xu8[row * IN + (IN >> 1)] = 0; return x; };
+      const lastBlockRow = B - 1; // the last block (or row 0's block when B ≤ 4)
+      const denseFirst = run(fast, c, 1, zeroAt(lastBlockRow)); // rows 0..3 in a dense block (when B > 4)
+      const sparseFirst = run(fast, c, 1, zeroAt(3)); // rows 0..2 share a block with the zero
+      for (let i = 0; i < 3 * OUT; i++) expect(denseFirst["fwdU8.z"][i], `row ${Math.floor(i / OUT)} col ${i % OUT}`).toBe(sparseFirst["fwdU8.z"][i]);
+      for (const x of [zeroAt(lastBlockRow), zeroAt(3)]) {
+        const got = run(fast, c, 1, x), ref = run(naive, c, 1, x);
+        for (const key of ["fwdU8.z", "fwdU8.a", "bwdU8.dw"]) expect(close(got[key], ref[key]), key).toBeNull();
+      }
+      // an all-dense batch too (every block takes the dense path)
+      const got = run(fast, c, 1, inp), ref = run(naive, c, 1, inp);
+      expect(close(got["fwdU8.z"], ref["fwdU8.z"])).toBeNull();
+      for (let i = 0; i < 3 * OUT; i++) expect(got["fwdU8.z"][i]).toBe(sparseFirst["fwdU8.z"][i]);
+    });
+  }
+});

@@ -103,9 +103,12 @@ describe("splits", () => {
 describe("threaded kernels are bit-identical to the single-threaded ones", () => {
   // Every call split (no size thresholds), on 3 and 5 threads: uneven parts, empty parts (5 threads
   // over 3 rows), u8 first layers narrow (10 outputs) and wide, conv with C = 1, 3 and 5, strides,
-  // padding, pooling, batch norm over dense and conv outputs, dropout, every optimizer kernel.
-  const cases: [string, ModelSpec, number][] = [
+  // padding, pooling, batch norm over dense and conv outputs, dropout, every optimizer kernel;
+  // digit-like pixels (60% zeros) unless a case says otherwise.
+  const cases: [string, ModelSpec, number, number?][] = [
     ["MLP 784-37-13-10, batch 7", mlp([37, 13]), 7],
+    // no zero pixel: every whole 4-row block of the wide u8 layer takes the dense 4-row tile, the 2-row tail the sparse one
+    ["MLP 784-40-10 on dense pixels, batch 14", mlp([40]), 14, 0],
     ["MLP 784-10 (narrow u8 dW), batch 3", mlp([]), 3],
     ["MLP 100-19-batchnorm, batch 9", cnn([10, 10, 1], "flatten, dense 19 act=none, batchnorm act=relu, dropout 0.3, dense 11"), 9],
     ["CNN 13×11×1: conv same, maxpool, conv stride 2, batchnorm, dropout, dense", cnn([13, 11, 1], "conv 5 3 padding=same, maxpool 2, conv 6 3 stride=2 act=none, batchnorm act=relu, dropout 0.25, dense 9"), 5],
@@ -119,9 +122,9 @@ describe("threaded kernels are bit-identical to the single-threaded ones", () =>
   for (const T of [3, 5]) {
     it(`${T} threads`, async () => {
       const be = await threaded(T, true);
-      for (const [name, spec, B] of cases) {
-        const single = loadedNetwork(spec, new WasmBackend(), B, 7, 0.6);
-        const multi = loadedNetwork(spec, be, B, 7, 0.6);
+      for (const [name, spec, B, zeroFraction = 0.6] of cases) {
+        const single = loadedNetwork(spec, new WasmBackend(), B, 7, zeroFraction);
+        const multi = loadedNetwork(spec, be, B, 7, zeroFraction);
         expect(firstDiff(bits(single), bits(multi)), `${name}: loaded`).toBe(-1);
         step(single, B);
         step(multi, B);
