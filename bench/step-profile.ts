@@ -1,5 +1,7 @@
 // Where a training step's time goes, per Backend call, on one thread and on two: every backend
-// method is wrapped with a timer (outermost call only) and the batch gather is timed apart.
+// method is wrapped with a timer (outermost call only) and the batch gather is timed apart. The
+// two backends take turns chunk by chunk (this VM's speed drifts within a minute), and each row is
+// the median over chunks of µs per step, with the two-thread speed-up.
 // `npx tsx bench/step-profile.ts [A|B|T|K] [mnist|dense]` (A = 784-128-10 batch 64, B =
 // 784-256-128-10 batch 128, T and K the reference CNNs); needs SIMDNET_MNIST_DIR. The wrappers
 // cost a little per call, so read the split, not the throughput line.
@@ -11,11 +13,15 @@ import { Sgd } from "../src/train/optimizers.js";
 import { allOf, type Subset } from "../src/data/dataset.js";
 import { epochOrder } from "../src/train/trainer.js";
 import { CNN_K, CNN_T, simdnetSpec } from "./cnn.js";
-import { trainSet } from "./common.js";
+import { median, trainSet, type Pixels } from "./common.js";
+
 const which = process.argv[2] ?? "A";
+const pixels = (process.argv[3] ?? "mnist") as Pixels;
 const spec = which === "A" ? { inputSize: 784, hidden: [128], outputSize: 10, activation: "relu" } : which === "B" ? { inputSize: 784, hidden: [256, 128], outputSize: 10, activation: "relu" } : simdnetSpec(which === "T" ? CNN_T : CNN_K);
 const batch = which === "B" ? 128 : 64;
-function wrap(be: Backend, acc: Map<string, number>) {
+
+/** Wraps every method of `be` to add its time (ms) to acc[name]; nested calls count once. */
+function wrap(be: Backend, acc: Map<string, number>): void {
   let depth = 0;
   let proto = Object.getPrototypeOf(be);
   const names = new Set<string>();
@@ -31,11 +37,14 @@ function wrap(be: Backend, acc: Map<string, number>) {
     };
   }
 }
-async function run(be: Backend, label: string) {
+
+interface Profiled { acc: Map<string, number>; step: () => void; perStep: Map<string, number[]> }
+
+function profiled(be: Backend): Profiled {
   const acc = new Map<string, number>();
   const net = new Network(spec as never, be, batch, 0, 0);
   net.init(1);
-  const train = allOf(trainSet((process.argv[3] ?? "mnist") as never));
+  const train = allOf(trainSet(pixels));
   const order: Subset = { data: train.data, indices: epochOrder(train.indices, 1, 1) };
   const opt = new Sgd();
   let pos = 0, s = 1;
@@ -46,19 +55,33 @@ async function run(be: Backend, label: string) {
     net.computeGradients(batch, s++);
     opt.step(net, 0.01);
   };
-  const steps = which === "K" ? 40 : which === "T" ? 150 : 600;
-  for (let i = 0; i < steps / 2; i++) step();
+  for (let i = 0; i < 20; i++) step(); // warm-up
   wrap(be, acc);
-  acc.clear();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const total = performance.now() - t0;
-  const sum = [...acc.values()].reduce((a, b) => a + b, 0);
-  console.log(`${label}: ${(steps * batch / total * 1000).toFixed(0)} samples/s; per step ${(total / steps * 1000).toFixed(1)} µs; outside backend ${((total - sum) / steps * 1000).toFixed(1)} µs`);
-  for (const [k, v] of [...acc.entries()].sort((a, b) => b[1] - a[1])) console.log(`   ${k.padEnd(24)} ${(v / steps * 1000).toFixed(1)} µs`);
-  return acc;
+  return { acc, step, perStep: new Map() };
 }
-await run(new WasmBackend(), "1 thread");
-const t = await ThreadedBackend.create({ threads: 2 });
-await run(t, "2 threads");
-t.close();
+
+const one = new WasmBackend();
+const two = await ThreadedBackend.create({ threads: 2 });
+const runs = [profiled(one), profiled(two)];
+const steps = which === "K" ? 10 : which === "T" ? 30 : 120;
+const chunks = 9;
+for (let k = 0; k < chunks; k++)
+  for (const r of runs) {
+    r.acc.clear();
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) r.step();
+    const total = performance.now() - t0;
+    let inside = 0;
+    for (const [name, ms] of r.acc) { (r.perStep.get(name) ?? r.perStep.set(name, []).get(name)!).push((ms / steps) * 1000); inside += ms; }
+    (r.perStep.get("(step)") ?? r.perStep.set("(step)", []).get("(step)")!).push((total / steps) * 1000);
+    (r.perStep.get("(outside backend)") ?? r.perStep.set("(outside backend)", []).get("(outside backend)")!).push(((total - inside) / steps) * 1000);
+  }
+two.close();
+const med = (r: Profiled, name: string) => median(r.perStep.get(name) ?? [0]);
+const names = [...runs[0].perStep.keys()].sort((a, b) => med(runs[0], b) - med(runs[0], a));
+console.log(`${which} on ${pixels} pixels, batch ${batch}: µs per step (median of ${chunks} interleaved chunks of ${steps} steps)`);
+console.log(`   ${"call".padEnd(24)} ${"1 thread".padStart(9)} ${"2 threads".padStart(9)}   2/1`);
+for (const n of names) {
+  const a = med(runs[0], n), b = med(runs[1], n);
+  console.log(`   ${n.padEnd(24)} ${a.toFixed(1).padStart(9)} ${b.toFixed(1).padStart(9)}   ${(a / b).toFixed(2)}×`);
+}

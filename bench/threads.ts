@@ -14,7 +14,7 @@ import { epochOrder } from "../src/train/trainer.js";
 import { CNN_K, CNN_T, simdnetSpec } from "./cnn.js";
 import type { ModelSpec } from "../src/model/spec.js";
 import { json, log, median, quick, trainSet, type Pixels } from "./common.js";
-import { measureProbes } from "./peak.js";
+import { SimdCapacity, measureProbes } from "./peak.js";
 
 /** PyTorch 2.13, 784-256-128-10 on two threads: 136k samples/s at a 59 GFLOP/s probe (the threads issue). */
 const PYTORCH_B_2THREADS_PER_PROBE = 136_000 / 59;
@@ -28,7 +28,7 @@ interface Case {
 }
 
 const mlp = (hidden: number[]): ModelSpec => ({ inputSize: 784, hidden, outputSize: 10, activation: "relu" });
-const CASES: Case[] = [
+export const CASES: Case[] = [
   { name: "modelA", spec: mlp([128]), batch: 64, pixels: "mnist", dropout: 0 },
   { name: "modelB", spec: mlp([256, 128]), batch: 128, pixels: "mnist", dropout: 0 },
   { name: "cnnT", spec: simdnetSpec(CNN_T), batch: 64, pixels: "mnist", dropout: 0 },
@@ -40,7 +40,7 @@ const CASES: Case[] = [
 ];
 
 /** A stepper: one SGD step per call over the shuffled training set. */
-function stepper(be: Backend, c: Case): () => void {
+export function stepper(be: Backend, c: Case): () => void {
   const net = new Network(c.spec, be, c.batch, 0, c.dropout);
   net.init(1);
   const train = allOf(trainSet(c.pixels));
@@ -59,32 +59,20 @@ function stepper(be: Backend, c: Case): () => void {
 
 export type ThreadFigures = Record<string, number | null>;
 
-/**
- * What a second thread can add on this machine right now: the work two threads running the same
- * busy loop get done in 300 ms over what one gets done (2.0: two idle cores; ≈ 1.0: the process
- * gets about one core's worth, e.g. a shared machine whose scheduler groups each session's threads).
- */
-export async function parallelCapacity(): Promise<number> {
-  const { Worker } = await import("node:worker_threads");
-  const code = `const { parentPort } = require("node:worker_threads");
-parentPort.once("message", (ms) => { let n = 0, x = 1.0001; const end = Date.now() + ms; while (Date.now() < end) for (let i = 0; i < 10000; i++) { x = x * 1.0000001 + 1e-9; n++; } parentPort.postMessage(n + (x > 1e300 ? 1 : 0)); });`;
-  const spin = (ms: number) => new Promise<number>((resolve) => {
-    const w = new Worker(code, { eval: true });
-    w.once("message", (n: number) => { void w.terminate(); resolve(n); });
-    w.postMessage(ms);
-  });
-  const one = await spin(300);
-  const two = await Promise.all([spin(300), spin(300)]);
-  return (two[0] + two[1]) / one;
-}
-
 /** The case names after --cases, if given. */
 function casesArg(): string[] | undefined {
   const i = process.argv.indexOf("--cases");
   return i >= 0 ? process.argv[i + 1]?.split(",") : undefined;
 }
 
-/** samples/s per case and configuration ("1", "2", "1fma", "2fma"; null where FMA is unavailable). */
+/** Chunks of a case whose SIMD capacity (the lower of the readings just before and after) is at least this count as two-core minutes. */
+export const TWO_CORES = 1.8;
+
+/**
+ * samples/s per case and configuration ("1", "2", "1fma", "2fma"; null where FMA is unavailable):
+ * medians over all chunks, and in `steady` over the chunks the VM gave two cores for
+ * (SimdCapacity ≥ TWO_CORES before and after the chunk round), with their count.
+ */
 export async function threadsBench(q = quick, only = casesArg()): Promise<Record<string, ThreadFigures>> {
   const fma = fmaSupported();
   const configs: [string, Backend][] = [
@@ -94,8 +82,12 @@ export async function threadsBench(q = quick, only = casesArg()): Promise<Record
   if (fma) configs.push(["1fma", new WasmBackend({ fma: true })], ["2fma", await ThreadedBackend.create({ threads: 2, fma: true })]);
   const out: Record<string, ThreadFigures> = {};
   const probe: ThreadFigures = {}; // median probe GFLOP/s during each case
-  const before = await parallelCapacity();
-  log(`  parallel capacity before: ${before.toFixed(2)} (2.0 = two free cores)`);
+  const capacity: ThreadFigures = {}; // median SIMD capacity of each case's chunk rounds
+  const steady: Record<string, ThreadFigures> = {};
+  const simd = await SimdCapacity.start();
+  const before = await simd.measure(300);
+  log(`  SIMD capacity before: ${before.toFixed(2)} (2.0 = two free cores)`);
+  const nulls = fma ? [] : ([["1fma", null], ["2fma", null]] as const);
   try {
     for (const c of only ? CASES.filter((c) => only.includes(c.name)) : q ? CASES.slice(0, 4) : CASES) {
       const cnn = !!c.spec.layers;
@@ -106,20 +98,28 @@ export async function threadsBench(q = quick, only = casesArg()): Promise<Record
       const runs = configs.map(([name, be]) => ({ name, step: stepper(be, c), rates: [] as number[] }));
       for (const r of runs) for (let i = 0; i < Math.max(5, steps >> 1); i++) r.step(); // warm-up (and V8's optimising tier)
       const peaks: number[] = [];
+      const caps: number[] = [];
       for (let k = 0; k < chunks; k++) {
+        const capBefore = await simd.measure();
         for (const r of runs) {
           const t0 = performance.now();
           for (let i = 0; i < steps; i++) r.step();
           r.rates.push((steps * c.batch) / ((performance.now() - t0) / 1000));
         }
+        caps.push(Math.min(capBefore, await simd.measure()));
         // the one-thread probe between chunks: a denominator from the same minutes as the figures
         peaks.push(Math.max(...Object.values(measureProbes(1))));
       }
-      out[c.name] = Object.fromEntries([...runs.map((r) => [r.name, median(r.rates)] as const), ...(fma ? [] : [["1fma", null], ["2fma", null]] as const)]);
+      out[c.name] = Object.fromEntries([...runs.map((r) => [r.name, median(r.rates)] as const), ...nulls]);
+      const good = caps.map((x, k) => (x >= TWO_CORES ? k : -1)).filter((k) => k >= 0);
+      steady[c.name] = Object.fromEntries([...runs.map((r) => [r.name, good.length ? median(good.map((k) => r.rates[k])) : null] as const), ...nulls, ["chunks", good.length]]);
       const peak = median(peaks);
       probe[c.name] = peak;
-      const f = out[c.name];
-      log(`  threads ${c.name}: 1 → ${Math.round(f["1"]!)}, 2 → ${Math.round(f["2"]!)} (${(f["2"]! / f["1"]!).toFixed(2)}×)` + (fma ? `, 1 fma → ${Math.round(f["1fma"]!)}, 2 fma → ${Math.round(f["2fma"]!)} samples/s` : ", no FMA here") + `; probe ${peak.toFixed(1)} GFLOP/s`);
+      capacity[c.name] = median(caps);
+      const f = out[c.name], g = steady[c.name];
+      const rate = (x: number | null) => (x === null ? "—" : String(Math.round(x)));
+      log(`  threads ${c.name}: 1 → ${rate(f["1"])}, 2 → ${rate(f["2"])} (${(f["2"]! / f["1"]!).toFixed(2)}×)` + (fma ? `, 1 fma → ${rate(f["1fma"])}, 2 fma → ${rate(f["2fma"])} samples/s` : ", no FMA here") + `; probe ${peak.toFixed(1)} GFLOP/s, SIMD capacity ${capacity[c.name]!.toFixed(2)}`);
+      log(`    two-core chunks (${good.length} of ${chunks}): 1 → ${rate(g["1"])}, 2 → ${rate(g["2"])}` + (g["1"] ? ` (${(g["2"]! / g["1"]).toFixed(2)}×)` : ""));
       if (c.name.startsWith("modelB")) {
         const best = f["2fma"] ?? f["2"]!;
         const perProbe = best / peak;
@@ -129,10 +129,13 @@ export async function threadsBench(q = quick, only = casesArg()): Promise<Record
   } finally {
     for (const [, be] of configs) be.close?.();
   }
-  const after = await parallelCapacity();
-  log(`  parallel capacity after: ${after.toFixed(2)}`);
+  const after = await simd.measure(300);
+  simd.close();
+  log(`  SIMD capacity after: ${after.toFixed(2)}`);
   out.parallelCapacity = { before, after };
   out.probe = probe;
+  out.capacity = capacity;
+  for (const [k, v] of Object.entries(steady)) out[`${k}.twoCoreChunks`] = v;
   return out;
 }
 
@@ -141,9 +144,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await threadsBench();
   if (json) console.log(JSON.stringify(r));
   else {
-    const { parallelCapacity: cap, probe, ...rest } = r;
-    console.log(`parallel capacity (two busy threads / one): ${cap.before?.toFixed(2)} before, ${cap.after?.toFixed(2)} after (2.00: two free cores)`);
-    const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : "—");
-    console.table(Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, { ...Object.fromEntries(Object.entries(v).map(([a, b]) => [a, b === null ? "—" : Math.round(b)])), "2/1": ratio(v["2"], v["1"]), "1fma/1": ratio(v["1fma"], v["1"]), "2fma/1": ratio(v["2fma"], v["1"]), probe: probe[k]?.toFixed(1) }])));
+    const { parallelCapacity: cap, probe, capacity, ...rest } = r;
+    console.log(`SIMD capacity (two busy SIMD threads / one): ${cap.before?.toFixed(2)} before, ${cap.after?.toFixed(2)} after (2.00: two free cores)`);
+    const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) : "—");
+    const row = (v: ThreadFigures, k: string) => ({ ...Object.fromEntries(["1", "2", "1fma", "2fma"].map((a) => [a, v[a] == null ? "—" : Math.round(v[a]!)])), "2/1": ratio(v["2"], v["1"]), "1fma/1": ratio(v["1fma"], v["1"]), "2fma/1": ratio(v["2fma"], v["1"]), probe: probe[k]?.toFixed(1), capacity: capacity[k]?.toFixed(2) });
+    console.log("all chunks:");
+    console.table(Object.fromEntries(Object.entries(rest).filter(([k]) => !k.includes(".")).map(([k, v]) => [k, row(v, k)])));
+    console.log(`chunks with SIMD capacity ≥ ${TWO_CORES} (count in "chunks"):`);
+    console.table(Object.fromEntries(Object.entries(rest).filter(([k]) => k.endsWith(".twoCoreChunks")).map(([k, v]) => { const name = k.split(".")[0]; return [name, { ...row(v, name), chunks: v.chunks }]; })));
   }
 }
