@@ -420,7 +420,7 @@ export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x:
 // address of each output pixel; then for each group of 4 taps gemm_gather4_acc reads the four
 // values of a row straight from the image (a lone last tap: gemm_gather1_acc). Accumulates dw and
 // db like conv_backward_filter.
-// Scratch (slots): padded image Hp·Wp·C + 4 (Hp = (OH−1)·S + K, Wp likewise) | windows R (u32) | taps KKC.
+// Scratch (slots): padded image Hp·Wp·C + 4 (Hp = (OH−1)·S + K, Wp likewise) | windows OH·OW (u32) | taps KKC.
 @inline function filter_small_c<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
   const OHW = OH * OW;
   if (OHW <= 0) return;
@@ -428,23 +428,25 @@ export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x:
   const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
   const R = min(BF_ROWS, B * OHW);
   const xp = scratch;
-  const wins = xp + <usize>(Hp * Wp * C + 4) * 4;
-  const taps = wins + <usize>R * 4;
+  const allWins = xp + <usize>(Hp * Wp * C + 4) * 4;
+  const taps = allWins + <usize>OHW * 4;
   build_taps(taps, Wp, C, K);
   const esz = <usize>sizeof<T>();
   const img = <usize>(H * W * C) * esz;
   const ldz = <usize>F * 4;
   const pixBytes = <usize>C * 4;
   const rowBytes = <usize>Wp * pixBytes;
+  // every image is padded into the same buffer, so the window addresses are listed once per call
+  let oy = 0, ox = 0;
+  for (let i = 0; i < OHW; i++) {
+    store<u32>(allWins + <usize>i * 4, <u32>(xp + <usize>(oy * S) * rowBytes + <usize>(ox * S) * pixBytes));
+    if (++ox == OW) { ox = 0; oy++; }
+  }
   for (let n = 0; n < B; n++) {
     pad_image<T>(xp, x + <usize>n * img, H, W, C, Hp, Wp, padT, padL, scale);
-    let oy = 0, ox = 0;
     for (let i0 = 0; i0 < OHW; i0 += R) {
       const rows = min(R, OHW - i0);
-      for (let i = 0; i < rows; i++) {
-        store<u32>(wins + <usize>i * 4, <u32>(xp + <usize>(oy * S) * rowBytes + <usize>(ox * S) * pixBytes));
-        if (++ox == OW) { ox = 0; oy++; }
-      }
+      const wins = allWins + <usize>i0 * 4;
       const dzc = dz + (<usize>n * <usize>OHW + <usize>i0) * ldz;
       const fo = <usize>fb * 4, nf = fe - fb;
       for (let k0 = kb; k0 < ke && nf > 0; k0 += 4) {

@@ -323,9 +323,31 @@ export function colsum_acc(db: usize, dz: usize, M: i32, N: i32): void {
 }
 
 // The same over N columns of a matrix with row stride ld (a column range of a wider dz).
+// Four (or two) column groups at a time: one add chain per group is bound by the add latency (a conv's
+// dz has tens of thousands of rows), four chains are not. Each column still sums its rows in order.
 export function colsum_acc_ld(db: usize, dz: usize, M: i32, N: i32, ld: i32): void {
   const ld4 = <usize>ld * 4;
   let j = 0;
+  for (; j + 16 <= N; j += 16) {
+    let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+    let p = dz + <usize>j * 4;
+    for (let i = 0; i < M; i++) {
+      s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16));
+      s2 = f32x4.add(s2, v128.load(p, 32)); s3 = f32x4.add(s3, v128.load(p, 48));
+      p += ld4;
+    }
+    const d = db + <usize>j * 4;
+    v128.store(d, f32x4.add(v128.load(d), s0)); v128.store(d, f32x4.add(v128.load(d, 16), s1), 16);
+    v128.store(d, f32x4.add(v128.load(d, 32), s2), 32); v128.store(d, f32x4.add(v128.load(d, 48), s3), 48);
+  }
+  if (j + 8 <= N) {
+    let s0 = f32x4.splat(0), s1 = s0;
+    let p = dz + <usize>j * 4;
+    for (let i = 0; i < M; i++) { s0 = f32x4.add(s0, v128.load(p)); s1 = f32x4.add(s1, v128.load(p, 16)); p += ld4; }
+    const d = db + <usize>j * 4;
+    v128.store(d, f32x4.add(v128.load(d), s0)); v128.store(d, f32x4.add(v128.load(d, 16), s1), 16);
+    j += 8;
+  }
   for (; j + 4 <= N; j += 4) {
     let s = f32x4.splat(0);
     let p = dz + <usize>j * 4;

@@ -18,7 +18,7 @@ export const CONV_BF_ROWS = 128;
  *   backward filter  C ≥ 4: K·K·R (pixel addresses per chunk row and tap) + 4·R (panel) + C4 (zero row),
  *                      plus, for uint8, one image as f32: H·W·C rounded up to 4
  *                    C < 4: Hp·Wp·C + 4 (the image with its padding, Hp = (OH−1)·S + K, Wp likewise)
- *                      + R (window addresses) + KKC (taps)
+ *                      + OH·OW (window addresses) + KKC (taps)
  *   backward data    F·KKC (wᵀ) + 4·F (panel of dz rows) + 4·KKC (4 rows of dcols)
  * The uint8 forward keeps one image as f32 in front: + H·W·C rounded up to 4 (counted for every
  * layer, as for the uint8 filter gradient: this function does not know which layer reads uint8).
@@ -31,7 +31,7 @@ export function convScratchSlots(B: number, H: number, W: number, C: number, F: 
   const u8Image = up4(H * W * C);
   const forward = C === 1 && S === 1 ? (OH + K - 1) * (OW + K - 1) + 8 + KKC : u8Image + 4 * KKC + 16 + KKC + up4(C);
   const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
-  const filter = C < 4 ? Hp * Wp * C + 4 + R + KKC : u8Image + K * K * R + 4 * R + up4(C);
+  const filter = C < 4 ? Hp * Wp * C + 4 + OH * OW + KKC : u8Image + K * K * R + 4 * R + up4(C);
   const data = F * KKC + 4 * F + 4 * KKC;
   return Math.max(forward, filter, data);
 }
