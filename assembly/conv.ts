@@ -293,12 +293,18 @@ export function conv_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usize
 // gemm_gather4_acc reads the 4 channels through the offsets inside its loop instead.
 // C < 4 (first layers): see filter_small_c.
 export function conv_backward_filter(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
+  if (C < 4) {
+    filter_small_blocks<f32>(dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, scratch, 1, 0, FILTER_BLOCKS);
+    conv_filter_small_combine(dw, db, scratch, C, F, K, S, OH, OW);
+    return;
+  }
   conv_backward_filter_part(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 0, K * K * C, 0, F, 0, F);
 }
 
-// One thread's part of conv_backward_filter: rows [kb, ke) of dw (kb, ke multiples of 4, or ke =
-// KKC) restricted to columns [fb, fe) (multiples of 8, or fe = F), and columns [db0, db1) of db.
-// The chunks, panels and tiles are those of the whole call, so each element sums in the same order.
+// One thread's part of conv_backward_filter for C ≥ 4 (C < 4: conv_filter_small_blocks_f32):
+// rows [kb, ke) of dw (kb, ke multiples of 4, or ke = KKC) restricted to columns [fb, fe)
+// (multiples of 8, or fe = F), and columns [db0, db1) of db. The chunks, panels and tiles are those
+// of the whole call, so each element sums in the same order.
 export function conv_backward_filter_part(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
   const KK = K * K;
   const KKC = KK * C;
@@ -310,10 +316,6 @@ export function conv_backward_filter_part(dw: usize, db: usize, dz: usize, x: us
   const imgBytes = <usize>H * rowBytes;
   const ldz = <usize>F * 4;
   const groupBytes = <usize>R * 16; // one panel
-  if (C < 4) {
-    filter_small_c<f32>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 1, kb, ke, fb, fe, db0, db1);
-    return;
-  }
   const offs = scratch;
   const panel = offs + <usize>KK * <usize>R * 4;
   const zero = panel + groupBytes;
@@ -375,15 +377,17 @@ export function conv_backward_filter_part(dw: usize, db: usize, dz: usize, x: us
 // The same with x: (B, H, W, C) uint8 pixels scaled by 1/255 (the first layer). Scratch: one f32
 // image (u8_image_slots), then conv_backward_filter's; each image is converted, then handled alone.
 export function conv_backward_filter_u8(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize): void {
+  if (C < 4) {
+    filter_small_blocks<u8>(dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, scratch, INV_255, 0, FILTER_BLOCKS);
+    conv_filter_small_combine(dw, db, scratch, C, F, K, S, OH, OW);
+    return;
+  }
   conv_backward_filter_u8_part(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, 0, K * K * C, 0, F, 0, F);
 }
 
-// One thread's part of conv_backward_filter_u8 (ranges as in conv_backward_filter_part).
+// One thread's part of conv_backward_filter_u8 for C ≥ 4 (ranges as in conv_backward_filter_part;
+// C < 4: conv_filter_small_blocks_u8).
 export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
-  if (C < 4) {
-    filter_small_c<u8>(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, INV_255, kb, ke, fb, fe, db0, db1);
-    return;
-  }
   const img = H * W * C;
   const xf = scratch;
   const rest = scratch + <usize>u8_image_slots(H, W, C) * 4;
@@ -412,6 +416,63 @@ export function conv_backward_filter_u8_part(dw: usize, db: usize, dz: usize, x:
     if (isFloat<T>()) memory.copy(dst, src, <usize>n * 4);
     else cast_u8(dst, src, n, scale);
   }
+}
+
+// The filter gradient of a layer with C < 4 channels sums the batch in FILTER_BLOCKS fixed blocks
+// of images (block b: images [⌊B·b/8⌋, ⌊B·(b+1)/8⌋)), each into its own zeroed partial dw and db,
+// then adds the partials to dw and db in block order (conv_filter_small_combine). A thread takes
+// whole blocks: nothing is repeated per thread (a split by taps re-padded every image and read all
+// of dz in each thread), and the sums do not depend on which thread ran which block.
+// The partials follow the working scratch of filter_small_c in thread 0's scratch (scratch0):
+// FILTER_BLOCKS · (KKC·F + F) slots.
+export const FILTER_BLOCKS: i32 = 8;
+
+// Bytes of filter_small_c's working scratch, rounded to 16: where the partials start.
+@inline function small_c_work_bytes(C: i32, K: i32, S: i32, OH: i32, OW: i32): usize {
+  const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
+  return <usize>(((Hp * Wp * C + 4 + OH * OW + K * K * C) + 3) & ~3) * 4;
+}
+
+// Blocks [b0, b1) of the partials; scratch: this thread's, scratch0: thread 0's (the partials).
+@inline function filter_small_blocks<T>(dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scratch0: usize, scale: f32, b0: i32, b1: i32): void {
+  const KKC = K * K * C;
+  const partSlots = KKC * F + F;
+  const partials = scratch0 + small_c_work_bytes(C, K, S, OH, OW);
+  const img = <usize>(H * W * C) * <usize>sizeof<T>();
+  const out = <usize>(OH * OW * F) * 4;
+  for (let blk = b0; blk < b1; blk++) {
+    const n0 = (B * blk) / FILTER_BLOCKS, n1 = (B * (blk + 1)) / FILTER_BLOCKS;
+    const p = partials + <usize>blk * <usize>partSlots * 4;
+    memory.fill(p, 0, <usize>partSlots * 4);
+    if (n1 > n0) filter_small_c<T>(p, p + <usize>(KKC * F) * 4, dz + <usize>n0 * out, x + <usize>n0 * img, n1 - n0, H, W, C, F, K, S, padT, padL, OH, OW, scratch, scale, 0, KKC, 0, F, 0, F);
+  }
+}
+
+export function conv_filter_small_blocks_f32(dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scratch0: usize, b0: i32, b1: i32): void {
+  filter_small_blocks<f32>(dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, scratch0, 1, b0, b1);
+}
+
+export function conv_filter_small_blocks_u8(dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scratch0: usize, b0: i32, b1: i32): void {
+  filter_small_blocks<u8>(dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, scratch0, INV_255, b0, b1);
+}
+
+// dw += partial 0, then += partial 1, … (db likewise): the blocks' sums in a fixed order.
+export function conv_filter_small_combine(dw: usize, db: usize, scratch0: usize, C: i32, F: i32, K: i32, S: i32, OH: i32, OW: i32): void {
+  const n = K * K * C * F;
+  const partSlots = n + F;
+  const partials = scratch0 + small_c_work_bytes(C, K, S, OH, OW);
+  for (let blk = 0; blk < FILTER_BLOCKS; blk++) {
+    const p = partials + <usize>blk * <usize>partSlots * 4;
+    add_inplace(dw, p, n);
+    add_inplace(db, p + <usize>n * 4, F);
+  }
+}
+
+// a[i] += b[i]
+@inline function add_inplace(a: usize, b: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(a + <usize>i * 4, f32x4.add(v128.load(a + <usize>i * 4), v128.load(b + <usize>i * 4)));
+  for (; i < n; i++) store<f32>(a + <usize>i * 4, load<f32>(a + <usize>i * 4) + load<f32>(b + <usize>i * 4));
 }
 
 // The filter gradient of a layer with C < 4 channels (first layers: few im2col columns, so a

@@ -114,6 +114,8 @@ describe("threaded kernels are bit-identical to the single-threaded ones", () =>
     ["CNN 13×11×1: conv same, maxpool, conv stride 2, batchnorm, dropout, dense", cnn([13, 11, 1], "conv 5 3 padding=same, maxpool 2, conv 6 3 stride=2 act=none, batchnorm act=relu, dropout 0.25, dense 9"), 5],
     ["CNN 9×10×5: conv C≥4 u8, batchnorm, conv 2×2 tanh, avgpool, gap", cnn([9, 10, 5], "conv 12 3 padding=same act=none, batchnorm act=relu, conv 9 2 act=tanh, avgpool 2, conv 17 1, gap"), 6],
     ["CNN 8×7×3 (C < 4 filter path), batch 3", cnn([8, 7, 3], "conv 8 3, maxpool 2 stride=1, dense 7"), 3],
+    // a second conv with C = 3 (the float C < 4 filter path), over 11 images in 8 fixed blocks
+    ["CNN 9×9×1: conv 3 3, conv 5 3 (C = 3), batch 11", cnn([9, 9, 1], "conv 3 3, conv 5 3 padding=same, dense 6"), 11],
     // dW split by 8-column blocks (one group of 4 im2col columns, 3 blocks), gathered (F ≤ 16) and packed (F > 16) filter panels
     // C = 1, K·K·C = 9 (a lone last tap: gemm_gather1_acc), F = 70: dW by 32-column blocks on 3 threads
     ["CNN 6×5×1: conv 70 3", cnn([6, 5, 1], "conv 70 3, dense 6"), 3],

@@ -26,6 +26,9 @@ export interface PartKernels {
   conv_forward_u8: PartKernels["conv_forward"];
   conv_backward_filter_part(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number, kb: number, ke: number, fb: number, fe: number, db0: number, db1: number): void;
   conv_backward_filter_u8_part: PartKernels["conv_backward_filter_part"];
+  conv_filter_small_blocks_f32(dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number, scratch0: number, b0: number, b1: number): void;
+  conv_filter_small_blocks_u8: PartKernels["conv_filter_small_blocks_f32"];
+  conv_filter_small_combine(dw: number, db: number, scratch0: number, C: number, F: number, K: number, S: number, OH: number, OW: number): void;
   conv_backward_data(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void;
   max_pool_forward(y: number, argmax: number, x: number, B: number, H: number, W: number, C: number, PH: number, PW: number, SH: number, SW: number, OH: number, OW: number): void;
   max_pool_backward(dx: number, dy: number, argmax: number, B: number, H: number, W: number, C: number, OH: number, OW: number): void;
@@ -86,6 +89,9 @@ export function panelColumns(n: number, t: number, T: number): [number, number] 
   const u1 = Math.floor((units * (t + 1)) / T);
   return [u0 === units ? n : u0 * 8, u1 === units ? n : u1 * 8];
 }
+
+/** Blocks of images of the filter gradient of a conv with C < 4 (FILTER_BLOCKS in assembly/conv.ts). */
+export const FILTER_BLOCKS = 8;
 
 /** Vector ranges: 16 slots (one cache line, four f32x4) so SIMD bodies and tails match the whole call. */
 const VEC = 16;
@@ -214,10 +220,19 @@ export function runPart(k: PartKernels, a: Float64Array, ci: number, cn: number,
     }
     case OP.CONV_BWD_FILTER:
     case OP.CONV_BWD_FILTER_U8: {
-      // [op, dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, stride]: rows of dw
-      // (groups of 4 im2col columns) when there are enough of them, else column blocks of dw;
-      // db by 4-column groups. Every thread walks all chunks of rows, in order.
+      // [op, dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch, stride]
+      // C < 4: whole blocks of images into their partials (the calling thread adds them up after
+      // the call: ThreadedBackend). C ≥ 4: rows of dw (groups of 4 im2col columns) when there are
+      // enough of them, else column blocks of dw; db by 4-column groups. Every thread walks all
+      // chunks of rows, in order.
       const C = a[8], F = a[9], K = a[10];
+      if (C < 4) {
+        const [b0, b1] = part(FILTER_BLOCKS, 1, ci, cn);
+        if (b1 <= b0) return;
+        const fn = a[0] === OP.CONV_BWD_FILTER_U8 ? k.conv_filter_small_blocks_u8 : k.conv_filter_small_blocks_f32;
+        fn(a[3], a[4], a[5], a[6], a[7], C, F, K, a[11], a[12], a[13], a[14], a[15], a[16] + t * a[17], a[16], b0, b1);
+        return;
+      }
       const KKC = K * K * C;
       // column blocks: 8 wide (gemm_panel4_acc, gemm_gather4_acc tiles), 32 for C < 4 (gemm_gather1_acc's)
       const unit = C < 4 ? 32 : 8;

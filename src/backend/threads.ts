@@ -423,10 +423,16 @@ export class ThreadedBackend extends WasmBackend {
   override convBackwardFilter(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void {
     if (this.small(B, OH, OW, F, K * K * C)) return super.convBackwardFilter(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch);
     this.convCall(OP.CONV_BWD_FILTER, 4, this.p(dw), this.p(db), this.p(dz), this.p(x), 0, B, H, W, C, F, K, S, padT, padL, OH, OW, null, scratch);
+    if (C < 4) this.combineFilterBlocks(dw, db, C, F, K, S, OH, OW, scratch);
+  }
+  /** C < 4: the blocks' partial filter gradients, added to dw and db in block order (parallel.ts). */
+  private combineFilterBlocks(dw: number, db: number, C: number, F: number, K: number, S: number, OH: number, OW: number, scratch: number): void {
+    this.k.conv_filter_small_combine(this.p(dw), this.p(db), this.p(scratch), C, F, K, S, OH, OW);
   }
   override convBackwardFilterU8(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void {
     if (this.small(B, OH, OW, F, K * K * C)) return super.convBackwardFilterU8(dw, db, dz, x, B, H, W, C, F, K, S, padT, padL, OH, OW, scratch);
     this.convCall(OP.CONV_BWD_FILTER_U8, 4, this.p(dw), this.p(db), this.p(dz), this.p(x), 0, B, H, W, C, F, K, S, padT, padL, OH, OW, null, scratch);
+    if (C < 4) this.combineFilterBlocks(dw, db, C, F, K, S, OH, OW, scratch);
   }
   override convBackwardData(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void {
     if ((MIN_WORK > 0 && B < 2) || this.small(B, OH, OW, F, K * K * C)) return super.convBackwardData(dx, dz, w, zPrev, B, H, W, C, F, K, S, padT, padL, OH, OW, actPrev, scratch);

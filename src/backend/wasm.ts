@@ -47,6 +47,7 @@ interface KernelExports {
   conv_forward_u8: KernelExports["conv_forward"];
   conv_backward_filter(dw: number, db: number, dz: number, x: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, scratch: number): void;
   conv_backward_filter_u8: KernelExports["conv_backward_filter"];
+  conv_filter_small_combine(dw: number, db: number, scratch0: number, C: number, F: number, K: number, S: number, OH: number, OW: number): void;
   conv_backward_data(dx: number, dz: number, w: number, zPrev: number, B: number, H: number, W: number, C: number, F: number, K: number, S: number, padT: number, padL: number, OH: number, OW: number, actPrev: number, scratch: number): void;
   conv_forward_naive: KernelExports["conv_forward"];
   conv_forward_u8_naive: KernelExports["conv_forward"];

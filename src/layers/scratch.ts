@@ -7,6 +7,9 @@ export function layerScratchSlots(inSize: number, outSize: number): number {
   return Math.max(5 * in16, inSize * outSize + 4 * outSize);
 }
 
+/** Blocks of images of the filter gradient of a conv with C < 4 (FILTER_BLOCKS in assembly/conv.ts). */
+export const CONV_FILTER_BLOCKS = 8;
+
 /** im2col rows per chunk of the conv filter gradient (BF_ROWS in assembly/conv.ts). */
 export const CONV_BF_ROWS = 128;
 
@@ -18,7 +21,8 @@ export const CONV_BF_ROWS = 128;
  *   backward filter  C ≥ 4: K·K·R (pixel addresses per chunk row and tap) + 4·R (panel) + C4 (zero row),
  *                      plus, for uint8, one image as f32: H·W·C rounded up to 4
  *                    C < 4: Hp·Wp·C + 4 (the image with its padding, Hp = (OH−1)·S + K, Wp likewise)
- *                      + OH·OW (window addresses) + KKC (taps)
+ *                      + OH·OW (window addresses) + KKC (taps), rounded up to 4, then the partial dw
+ *                      and db of 8 blocks of images: 8·(KKC·F + F)
  *   backward data    F·KKC (wᵀ) + 4·F (panel of dz rows) + 4·KKC (4 rows of dcols)
  * The uint8 forward keeps one image as f32 in front: + H·W·C rounded up to 4 (counted for every
  * layer, as for the uint8 filter gradient: this function does not know which layer reads uint8).
@@ -31,7 +35,7 @@ export function convScratchSlots(B: number, H: number, W: number, C: number, F: 
   const u8Image = up4(H * W * C);
   const forward = C === 1 && S === 1 ? (OH + K - 1) * (OW + K - 1) + 8 + KKC : u8Image + 4 * KKC + 16 + KKC + up4(C);
   const Hp = (OH - 1) * S + K, Wp = (OW - 1) * S + K;
-  const filter = C < 4 ? Hp * Wp * C + 4 + OH * OW + KKC : u8Image + K * K * R + 4 * R + up4(C);
+  const filter = C < 4 ? up4(Hp * Wp * C + 4 + OH * OW + KKC) + CONV_FILTER_BLOCKS * (KKC * F + F) : u8Image + K * K * R + 4 * R + up4(C);
   const data = F * KKC + 4 * F + 4 * KKC;
   return Math.max(forward, filter, data);
 }
