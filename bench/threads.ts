@@ -84,6 +84,7 @@ export async function threadsBench(q = quick, only = casesArg()): Promise<Record
   const probe: ThreadFigures = {}; // median probe GFLOP/s during each case
   const capacity: ThreadFigures = {}; // median SIMD capacity of each case's chunk rounds
   const steady: Record<string, ThreadFigures> = {};
+  const pairedRatio: ThreadFigures = {}; // median over rounds of 2-thread / 1-thread in the same round
   const simd = await SimdCapacity.start();
   const before = await simd.measure(300);
   log(`  SIMD capacity before: ${before.toFixed(2)} (2.0 = two free cores)`);
@@ -120,6 +121,11 @@ export async function threadsBench(q = quick, only = casesArg()): Promise<Record
       const rate = (x: number | null) => (x === null ? "—" : String(Math.round(x)));
       log(`  threads ${c.name}: 1 → ${rate(f["1"])}, 2 → ${rate(f["2"])} (${(f["2"]! / f["1"]!).toFixed(2)}×)` + (fma ? `, 1 fma → ${rate(f["1fma"])}, 2 fma → ${rate(f["2fma"])} samples/s` : ", no FMA here") + `; probe ${peak.toFixed(1)} GFLOP/s, SIMD capacity ${capacity[c.name]!.toFixed(2)}`);
       log(`    two-core chunks (${good.length} of ${chunks}): 1 → ${rate(g["1"])}, 2 → ${rate(g["2"])}` + (g["1"] ? ` (${(g["2"]! / g["1"]).toFixed(2)}×)` : ""));
+      // the 2-thread chunk over the 1-thread chunk of the same round (seconds apart), per round
+      const one = runs.find((r) => r.name === "1")!, two = runs.find((r) => r.name === "2")!;
+      const paired = one.rates.map((x, k) => two.rates[k] / x).sort((a, b) => a - b);
+      pairedRatio[c.name] = median(paired);
+      log(`    2/1 per round: median ${median(paired).toFixed(2)}, range ${paired[0].toFixed(2)}–${paired[paired.length - 1].toFixed(2)}`);
       if (c.name.startsWith("modelB")) {
         const best = f["2fma"] ?? f["2"]!;
         const perProbe = best / peak;
@@ -135,6 +141,7 @@ export async function threadsBench(q = quick, only = casesArg()): Promise<Record
   out.parallelCapacity = { before, after };
   out.probe = probe;
   out.capacity = capacity;
+  out.pairedRatio = pairedRatio;
   for (const [k, v] of Object.entries(steady)) out[`${k}.twoCoreChunks`] = v;
   return out;
 }
@@ -144,10 +151,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await threadsBench();
   if (json) console.log(JSON.stringify(r));
   else {
-    const { parallelCapacity: cap, probe, capacity, ...rest } = r;
+    const { parallelCapacity: cap, probe, capacity, pairedRatio, ...rest } = r;
     console.log(`SIMD capacity (two busy SIMD threads / one): ${cap.before?.toFixed(2)} before, ${cap.after?.toFixed(2)} after (2.00: two free cores)`);
     const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) : "—");
-    const row = (v: ThreadFigures, k: string) => ({ ...Object.fromEntries(["1", "2", "1fma", "2fma"].map((a) => [a, v[a] == null ? "—" : Math.round(v[a]!)])), "2/1": ratio(v["2"], v["1"]), "1fma/1": ratio(v["1fma"], v["1"]), "2fma/1": ratio(v["2fma"], v["1"]), probe: probe[k]?.toFixed(1), capacity: capacity[k]?.toFixed(2) });
+    const row = (v: ThreadFigures, k: string) => ({ ...Object.fromEntries(["1", "2", "1fma", "2fma"].map((a) => [a, v[a] == null ? "—" : Math.round(v[a]!)])), "2/1": ratio(v["2"], v["1"]), "1fma/1": ratio(v["1fma"], v["1"]), "2fma/1": ratio(v["2fma"], v["1"]), probe: probe[k]?.toFixed(1), capacity: capacity[k]?.toFixed(2), "2/1 per round": pairedRatio[k]?.toFixed(2) });
     console.log("all chunks:");
     console.table(Object.fromEntries(Object.entries(rest).filter(([k]) => !k.includes(".")).map(([k, v]) => [k, row(v, k)])));
     console.log(`chunks with SIMD capacity ≥ ${TWO_CORES} (count in "chunks"):`);
