@@ -138,7 +138,7 @@ describe("fast wasm kernels match the TypeScript backend and the naive twins", (
 describe("dense blocks of the uint8 layer", () => {
   const fast = new WasmBackend();
   const naive = new WasmBackend({ kernels: "naive" });
-  for (const [B, IN, OUT] of [[4, 3, 13], [7, 37, 31], [9, 784, 128], [8, 50, 256], [6, 784, 16], [8, 20, 10]]) {
+  for (const [B, IN, OUT] of [[4, 3, 13], [7, 37, 31], [9, 784, 128], [8, 50, 256], [6, 784, 16], [8, 30, 20], [8, 20, 10]]) {
     it(`B=${B} IN=${IN} OUT=${OUT}`, () => {
       const c = { B, IN, OUT };
       const inp = inputs(c, B * 31 + IN + OUT);
