@@ -444,7 +444,7 @@ export const FILTER_BLOCKS: i32 = 8;
     const n0 = (B * blk) / FILTER_BLOCKS, n1 = (B * (blk + 1)) / FILTER_BLOCKS;
     const p = partials + <usize>blk * <usize>partSlots * 4;
     memory.fill(p, 0, <usize>partSlots * 4);
-    if (n1 > n0) filter_small_c<T>(p, p + <usize>(KKC * F) * 4, dz + <usize>n0 * out, x + <usize>n0 * img, n1 - n0, H, W, C, F, K, S, padT, padL, OH, OW, scratch, scale, 0, KKC, 0, F, 0, F);
+    if (n1 > n0) filter_small_c<T>(p, p + <usize>(KKC * F) * 4, dz + <usize>n0 * out, x + <usize>n0 * img, n1 - n0, H, W, C, F, K, S, padT, padL, OH, OW, scratch, scale);
   }
 }
 
@@ -482,7 +482,7 @@ export function conv_filter_small_combine(dw: usize, db: usize, scratch0: usize,
 // values of a row straight from the image (a lone last tap: gemm_gather1_acc). Accumulates dw and
 // db like conv_backward_filter.
 // Scratch (slots): padded image Hp·Wp·C + 4 (Hp = (OH−1)·S + K, Wp likewise) | windows OH·OW (u32) | taps KKC.
-@inline function filter_small_c<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32, kb: i32, ke: i32, fb: i32, fe: i32, db0: i32, db1: i32): void {
+@inline function filter_small_c<T>(dw: usize, db: usize, dz: usize, x: usize, B: i32, H: i32, W: i32, C: i32, F: i32, K: i32, S: i32, padT: i32, padL: i32, OH: i32, OW: i32, scratch: usize, scale: f32): void {
   const OHW = OH * OW;
   if (OHW <= 0) return;
   const KKC = K * K * C;
@@ -497,7 +497,7 @@ export function conv_filter_small_combine(dw: usize, db: usize, scratch0: usize,
   const ldz = <usize>F * 4;
   const pixBytes = <usize>C * 4;
   const rowBytes = <usize>Wp * pixBytes;
-  // every image is padded into the same buffer, so the window addresses are listed once per call
+  // every image is padded into the same buffer, so the window addresses are listed once
   let oy = 0, ox = 0;
   for (let i = 0; i < OHW; i++) {
     store<u32>(allWins + <usize>i * 4, <u32>(xp + <usize>(oy * S) * rowBytes + <usize>(ox * S) * pixBytes));
@@ -509,12 +509,11 @@ export function conv_filter_small_combine(dw: usize, db: usize, scratch0: usize,
       const rows = min(R, OHW - i0);
       const wins = allWins + <usize>i0 * 4;
       const dzc = dz + (<usize>n * <usize>OHW + <usize>i0) * ldz;
-      const fo = <usize>fb * 4, nf = fe - fb;
-      for (let k0 = kb; k0 < ke && nf > 0; k0 += 4) {
+      for (let k0 = 0; k0 < KKC; k0 += 4) {
         const nk = min(4, KKC - k0);
         const tk = taps + <usize>k0 * 4;
         if (nk == 1) {
-          gemm_gather1_acc(dw + <usize>k0 * ldz + fo, wins, <usize>load<i32>(tk), dzc + fo, F, rows, nf); // fb, fe: multiples of its 32-column tiles
+          gemm_gather1_acc(dw + <usize>k0 * ldz, wins, <usize>load<i32>(tk), dzc, F, rows, F);
           continue;
         }
         // lanes past nk repeat tap k0: computed, never stored
@@ -522,9 +521,9 @@ export function conv_filter_small_combine(dw: usize, db: usize, scratch0: usize,
         const t1 = nk > 1 ? <usize>load<i32>(tk, 4) : t0;
         const t2 = nk > 2 ? <usize>load<i32>(tk, 8) : t0;
         const t3 = nk > 3 ? <usize>load<i32>(tk, 12) : t0;
-        gemm_gather4_acc(dw + <usize>k0 * ldz + fo, F, wins, t0, t1, t2, t3, dzc + fo, F, rows, nf, nk);
+        gemm_gather4_acc(dw + <usize>k0 * ldz, F, wins, t0, t1, t2, t3, dzc, F, rows, F, nk);
       }
-      if (db1 > db0) colsum_acc_ld(db + <usize>db0 * 4, dzc + <usize>db0 * 4, rows, db1 - db0, F);
+      colsum_acc_ld(db, dzc, rows, F, F);
     }
   }
 }

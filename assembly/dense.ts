@@ -59,7 +59,7 @@ export function dense_forward_u8(a: usize, z: usize, x: usize, w: usize, b: usiz
 }
 
 // Whether all of rows × K bytes at a (row stride lda) are non-zero; stops at the first zero
-// (MNIST rows start with background, so a sparse block costs one load per row).
+// (MNIST rows start with background, so a sparse block costs one load).
 function all_nonzero_u8(a: usize, lda: i32, K: i32, rows: i32): bool {
   const zero = i8x16.splat(0);
   for (let r = 0; r < rows; r++) {

@@ -71,10 +71,11 @@ for (let k = 0; k < chunks; k++)
     const t0 = performance.now();
     for (let i = 0; i < steps; i++) r.step();
     const total = performance.now() - t0;
+    const record = (name: string, ms: number) => (r.perStep.get(name) ?? r.perStep.set(name, []).get(name)!).push((ms / steps) * 1000);
     let inside = 0;
-    for (const [name, ms] of r.acc) { (r.perStep.get(name) ?? r.perStep.set(name, []).get(name)!).push((ms / steps) * 1000); inside += ms; }
-    (r.perStep.get("(step)") ?? r.perStep.set("(step)", []).get("(step)")!).push((total / steps) * 1000);
-    (r.perStep.get("(outside backend)") ?? r.perStep.set("(outside backend)", []).get("(outside backend)")!).push(((total - inside) / steps) * 1000);
+    for (const [name, ms] of r.acc) { record(name, ms); inside += ms; }
+    record("(step)", total);
+    record("(outside backend)", total - inside);
   }
 two.close();
 const med = (r: Profiled, name: string) => median(r.perStep.get(name) ?? [0]);

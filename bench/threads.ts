@@ -28,7 +28,7 @@ interface Case {
 }
 
 const mlp = (hidden: number[]): ModelSpec => ({ inputSize: 784, hidden, outputSize: 10, activation: "relu" });
-export const CASES: Case[] = [
+const CASES: Case[] = [
   { name: "modelA", spec: mlp([128]), batch: 64, pixels: "mnist", dropout: 0 },
   { name: "modelB", spec: mlp([256, 128]), batch: 128, pixels: "mnist", dropout: 0 },
   { name: "cnnT", spec: simdnetSpec(CNN_T), batch: 64, pixels: "mnist", dropout: 0 },
@@ -40,7 +40,7 @@ export const CASES: Case[] = [
 ];
 
 /** A stepper: one SGD step per call over the shuffled training set. */
-export function stepper(be: Backend, c: Case): () => void {
+function stepper(be: Backend, c: Case): () => void {
   const net = new Network(c.spec, be, c.batch, 0, c.dropout);
   net.init(1);
   const train = allOf(trainSet(c.pixels));
@@ -100,14 +100,16 @@ export async function threadsBench(q = quick, only = casesArg()): Promise<Record
       for (const r of runs) for (let i = 0; i < Math.max(5, steps >> 1); i++) r.step(); // warm-up (and V8's optimising tier)
       const peaks: number[] = [];
       const caps: number[] = [];
+      let capBefore = await simd.measure(); // a reading between two rounds serves both
       for (let k = 0; k < chunks; k++) {
-        const capBefore = await simd.measure();
         for (const r of runs) {
           const t0 = performance.now();
           for (let i = 0; i < steps; i++) r.step();
           r.rates.push((steps * c.batch) / ((performance.now() - t0) / 1000));
         }
-        caps.push(Math.min(capBefore, await simd.measure()));
+        const capAfter = await simd.measure();
+        caps.push(Math.min(capBefore, capAfter));
+        capBefore = capAfter;
         // the one-thread probe between chunks: a denominator from the same minutes as the figures
         peaks.push(Math.max(...Object.values(measureProbes(1))));
       }

@@ -4,8 +4,12 @@
 // order of the single-threaded kernel: results are bit-identical for any chunking and whichever
 // thread runs a chunk (tests/threads.test.ts). Threads claim chunks as they come (worker-loop.ts);
 // t, the index of the thread running one, only picks its scratch block.
-// Reductions are never split over their summed dimension (the batch), so no partial sums meet.
+// Reductions are never split over their summed dimension (the batch), so no partial sums meet;
+// the one exception, the filter gradient of a conv with C < 4, sums fixed blocks of images on one
+// thread too, so its partials meet in the same order for any thread count.
 // Shared by the main thread (src/backend/threads.ts) and the workers (src/backend/worker-loop.ts).
+
+import { CONV_FILTER_BLOCKS } from "../layers/scratch.js";
 
 /** The wasm exports runPart calls (raw byte addresses). */
 export interface PartKernels {
@@ -89,9 +93,6 @@ export function panelColumns(n: number, t: number, T: number): [number, number] 
   const u1 = Math.floor((units * (t + 1)) / T);
   return [u0 === units ? n : u0 * 8, u1 === units ? n : u1 * 8];
 }
-
-/** Blocks of images of the filter gradient of a conv with C < 4 (FILTER_BLOCKS in assembly/conv.ts). */
-export const FILTER_BLOCKS = 8;
 
 /** Vector ranges: 16 slots (one cache line, four f32x4) so SIMD bodies and tails match the whole call. */
 const VEC = 16;
@@ -227,15 +228,14 @@ export function runPart(k: PartKernels, a: Float64Array, ci: number, cn: number,
       // chunks of rows, in order.
       const C = a[8], F = a[9], K = a[10];
       if (C < 4) {
-        const [b0, b1] = part(FILTER_BLOCKS, 1, ci, cn);
+        const [b0, b1] = part(CONV_FILTER_BLOCKS, 1, ci, cn);
         if (b1 <= b0) return;
         const fn = a[0] === OP.CONV_BWD_FILTER_U8 ? k.conv_filter_small_blocks_u8 : k.conv_filter_small_blocks_f32;
         fn(a[3], a[4], a[5], a[6], a[7], C, F, K, a[11], a[12], a[13], a[14], a[15], a[16] + t * a[17], a[16], b0, b1);
         return;
       }
       const KKC = K * K * C;
-      // column blocks: 8 wide (gemm_panel4_acc, gemm_gather4_acc tiles), 32 for C < 4 (gemm_gather1_acc's)
-      const unit = C < 4 ? 32 : 8;
+      const unit = 8; // column blocks: the width of gemm_panel4_acc's and gemm_gather4_acc's tiles
       let kb = 0, ke = KKC, fb = 0, fe = F;
       if (Math.ceil(KKC / 4) >= 2 * cn || Math.ceil(F / unit) < cn) [kb, ke] = part(KKC, 4, ci, cn);
       else [fb, fe] = part(F, unit, ci, cn);
