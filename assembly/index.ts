@@ -25,3 +25,4 @@ export { dense_dw_rows, dense_dw_rows_u8, colsum_cols, dense_dx_cols, dense_u8_l
 export { conv_backward_filter_part, conv_backward_filter_u8_part, conv_filter_small_blocks_f32, conv_filter_small_blocks_u8, conv_filter_small_combine } from "./conv";
 export { batch_norm_forward_part, batch_norm_backward_part } from "./norm";
 export { mse_loss, mse_loss_naive } from "./mse";
+export { gather_rows_u8 } from "./gather";

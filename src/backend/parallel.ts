@@ -42,6 +42,7 @@ export interface PartKernels {
   batch_norm_backward_part(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number, scratch: number, scratchBytes: number, c0: number, c1: number): void;
   activation_backward(dz: number, z: number, n: number, act: number): void;
   cast_u8(dst: number, src: number, n: number, scale: number): void;
+  gather_rows_u8(dst: number, src: number, rows: number, count: number, D: number): number;
 }
 
 /** Operation codes (args[0]); the argument lists are documented at each case of runPart. */
@@ -61,6 +62,7 @@ export const OP = {
   DROP_BWD: 26,
   ACT_BWD: 27,
   CAST_U8: 28,
+  GATHER: 29,
   CONV_FWD: 30,
   CONV_FWD_U8: 31,
   CONV_BWD_FILTER: 32,
@@ -194,6 +196,13 @@ export function runPart(k: PartKernels, a: Float64Array, ci: number, cn: number,
       // [op, dst (f32), src (u8), n, scale]
       const [i0, i1] = part(a[3], VEC, ci, cn);
       if (i1 > i0) k.cast_u8(a[1] + i0 * 4, a[2] + i0, i1 - i0, a[4]);
+      return;
+    }
+    case OP.GATHER: {
+      // [op, dst, src, rows (u32 list), count, D]: rows of the batch in 4-row groups, as the dense
+      // forward splits them, so a thread tends to read the rows it gathered
+      const [r0, r1] = part(a[4], 4, ci, cn);
+      if (r1 > r0) k.gather_rows_u8(a[1] + r0 * a[5], a[2], a[3] + r0 * 4, r1 - r0, a[5]);
       return;
     }
     case OP.CONV_FWD:

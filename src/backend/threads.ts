@@ -482,6 +482,12 @@ export class ThreadedBackend extends WasmBackend {
     v[0] = OP.ACT_BWD; v[1] = this.p(dz); v[2] = this.p(z); v[3] = n; v[4] = act;
     this.pool.run();
   }
+  protected override gatherHosted(dst: number, src: number, rowList: number, count: number, D: number): void {
+    if (count * D < MIN_ELEMENTS || (MIN_ELEMENTS > 0 && count < 8)) return super.gatherHosted(dst, src, rowList, count, D);
+    const v = this.a;
+    v[0] = OP.GATHER; v[1] = dst; v[2] = src; v[3] = rowList; v[4] = count; v[5] = D;
+    this.pool.run();
+  }
   override castU8(dst: number, src: number, n: number, scale: number): void {
     if (n < MIN_ELEMENTS) return super.castU8(dst, src, n, scale);
     const v = this.a;

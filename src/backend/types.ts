@@ -25,6 +25,13 @@ export interface Backend {
   bytes(slot: number, length: number): Uint8Array;
   /** Int32 view of `length` values starting at `slot`. */
   ints(slot: number, length: number): Int32Array;
+  /**
+   * Batch gather where the backend can do it itself: bytes at slot dst, row r (D bytes) = row
+   * rows[start + r] of `table`, r < count. The wasm backends keep a copy of the table in their
+   * memory (made on the first call) and gather with a kernel, split across threads; false (nothing
+   * written) when the backend cannot, and the caller copies. Absent: the caller always copies.
+   */
+  gatherRows?(dst: number, table: Uint8Array, D: number, rows: Uint32Array, start: number, count: number): boolean;
 
   // z = x·w + b, a = act(z).  x: (B, IN) f32, w: (IN, OUT), b: (OUT), z, a: (B, OUT)
   denseForward(a: number, z: number, x: number, w: number, b: number, B: number, IN: number, OUT: number, act: number, scratch: number): void;

@@ -35,6 +35,7 @@ interface KernelExports {
   batch_norm_backward(dx: number, dgamma: number, dbeta: number, dz: number, x: number, gamma: number, mean: number, invStd: number, N: number, C: number, scratch: number, scratchBytes: number): void;
   activation_backward(dz: number, z: number, n: number, act: number): void;
   cast_u8(dst: number, src: number, n: number, scale: number): void;
+  gather_rows_u8(dst: number, src: number, rows: number, count: number, D: number): number;
   max_pool_forward_naive: KernelExports["max_pool_forward"];
   max_pool_backward_naive: KernelExports["max_pool_backward"];
   avg_pool_forward_naive: KernelExports["avg_pool_forward"];
@@ -170,6 +171,12 @@ const PAGE = 65536;
  */
 export const KERNEL_SCRATCH_BYTES = 65536;
 
+/** Data tables kept in a backend's memory for gatherRows: at most this many bytes in all. */
+const HOSTED_BYTES = 1 << 30;
+/** gatherRows takes batches of up to this many rows (its row list), and of this many bytes at least. */
+const GATHER_ROWS_MAX = 65536;
+const GATHER_MIN_BYTES = 4096;
+
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   readonly variant: string;
@@ -211,9 +218,74 @@ export class WasmBackend implements Backend {
 
   allocate(slots: number): void {
     const need = this.base + slots * 4;
+    if (need > this.hostStart) this.dropTables(); // the arena takes the memory the tables held
     const have = this.k.memory.buffer.byteLength;
     if (need > have) this.k.memory.grow(Math.ceil((need - have) / PAGE));
+    this.arenaEnd = Math.max(this.arenaEnd, need);
     this.refresh();
+  }
+
+  // ---- data tables kept in this memory, past the arena, for gatherRows ----
+  private arenaEnd = 0;
+  private tables = new WeakMap<Uint8Array, number>(); // table → byte address of its copy
+  private hostStart = Infinity; // first byte of the row list, then the tables (Infinity: none)
+  private hostEnd = 0;
+  private rowList: Uint32Array | null = null; // view of the row list at hostStart
+  private tablesFull = false; // a table did not fit: stop trying
+
+  private dropTables(): void {
+    this.tables = new WeakMap();
+    this.rowList = null;
+    this.hostStart = Infinity;
+    this.hostEnd = 0;
+  }
+
+  /** Byte address of this memory's copy of `table`, made now if it fits (HOSTED_BYTES in all); -1 if not. */
+  private hostedTable(table: Uint8Array): number {
+    const at = this.tables.get(table);
+    if (at !== undefined) return at;
+    if (this.tablesFull) return -1;
+    const start = this.hostEnd === 0 ? Math.ceil(Math.max(this.arenaEnd, this.k.memory.buffer.byteLength) / 64) * 64 : this.hostEnd;
+    const first = this.hostEnd === 0;
+    const addr = first ? start + GATHER_ROWS_MAX * 4 : start;
+    const end = addr + Math.ceil(table.byteLength / 64) * 64;
+    const hostedBefore = first ? 0 : this.hostEnd - this.hostStart;
+    if (hostedBefore + (end - start) > HOSTED_BYTES) {
+      this.tablesFull = true;
+      return -1;
+    }
+    const have = this.k.memory.buffer.byteLength;
+    try {
+      if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
+    } catch {
+      this.tablesFull = true; // no more memory to be had: batches are copied by the caller
+      return -1;
+    }
+    this.refresh();
+    new Uint8Array(this.buffer, addr, table.byteLength).set(table);
+    if (first) {
+      this.hostStart = start;
+      this.rowList = new Uint32Array(this.buffer, start, GATHER_ROWS_MAX);
+    }
+    this.hostEnd = end;
+    this.tables.set(table, addr);
+    return addr;
+  }
+
+  gatherRows(dst: number, table: Uint8Array, D: number, rows: Uint32Array, start: number, count: number): boolean {
+    if (count > GATHER_ROWS_MAX || count * D < GATHER_MIN_BYTES) return false;
+    const src = this.hostedTable(table);
+    if (src < 0) return false;
+    this.refresh();
+    const list = this.rowList!;
+    for (let r = 0; r < count; r++) list[r] = rows[start + r];
+    this.gatherHosted(this.ptr(dst), src, this.hostStart, count, D);
+    return true;
+  }
+
+  /** The gather itself (byte addresses); the threaded backend splits it. */
+  protected gatherHosted(dst: number, src: number, rowList: number, count: number, D: number): void {
+    this.k.gather_rows_u8(dst, src, rowList, count, D);
   }
 
   // A grown memory detaches old views: rebuild them whenever the buffer changed.
@@ -221,6 +293,7 @@ export class WasmBackend implements Backend {
     if (this.buffer !== this.k.memory.buffer) {
       this.buffer = this.k.memory.buffer;
       this.f = new Float32Array(this.buffer, this.base);
+      if (this.rowList) this.rowList = new Uint32Array(this.buffer, this.hostStart, GATHER_ROWS_MAX);
     }
   }
 

@@ -3,7 +3,10 @@
 import { Rng } from "../rng.js";
 
 export interface Dataset {
-  /** (count, inputSize) uint8 pixels, row-major. */
+  /**
+   * (count, inputSize) uint8 pixels, row-major. Read-only once a wasm backend has gathered a batch
+   * from it: the backend keeps a copy in its memory (Backend.gatherRows) and would not see a change.
+   */
   images: Uint8Array;
   /** (count) labels 0..9, or null for an unlabelled set (Kaggle test.csv). */
   labels: Uint8Array | null;

@@ -115,11 +115,13 @@ export class Network {
     const { data, indices } = subset;
     const D = data.inputSize;
     if (hasFloatInput(this.spec) || isRegression(this.spec)) return this.loadFloatBatch(subset, start, count);
-    const x = this.backend.bytes(this.layout.x, count * D);
-    for (let r = 0; r < count; r++) {
-      const i = indices[start + r];
-      if (transform) transform(x, r * D, data.images, i * D);
-      else x.set(data.images.subarray(i * D, i * D + D), r * D);
+    if (transform || !this.backend.gatherRows?.(this.layout.x, data.images, D, indices, start, count)) {
+      const x = this.backend.bytes(this.layout.x, count * D);
+      for (let r = 0; r < count; r++) {
+        const i = indices[start + r];
+        if (transform) transform(x, r * D, data.images, i * D);
+        else x.set(data.images.subarray(i * D, i * D + D), r * D);
+      }
     }
     if (data.labels) {
       const y = this.backend.ints(this.layout.labels, count);
@@ -151,7 +153,7 @@ export class Network {
         const i = indices[start + r];
         f.set(data.features.subarray(i * D, i * D + D), xf + r * D);
       }
-    } else {
+    } else if (!this.backend.gatherRows?.(this.layout.x, data.images, D, indices, start, count)) {
       const x = this.backend.bytes(this.layout.x, count * D);
       for (let r = 0; r < count; r++) {
         const i = indices[start + r];
