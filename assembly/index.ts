@@ -3,7 +3,7 @@
 export { dense_forward, dense_forward_u8, dense_backward, dense_backward_u8, dense_backward_dx } from "./dense";
 export { dense_forward_naive, dense_forward_u8_naive, dense_backward_naive, dense_backward_u8_naive } from "./naive";
 export { softmax_xent, count_correct } from "./softmax_xent";
-export { sgd_step, sgd_momentum_step, adam_step, sum_squares, scale_inplace, fill_zero } from "./optim";
+export { sgd_step, sgd_momentum_step, adam_step, sum_squares, sum_squares_blocks, scale_inplace, fill_zero } from "./optim";
 export { conv_forward, conv_forward_u8, conv_backward_filter, conv_backward_filter_u8, conv_backward_data } from "./conv";
 export { conv_forward_naive, conv_forward_u8_naive, conv_backward_filter_naive, conv_backward_filter_u8_naive, conv_backward_data_naive } from "./naive";
 

@@ -75,26 +75,46 @@ export function adam_step(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f3
   }
 }
 
-// Σ x² over n values, in f64 (for gradient-norm clipping and diagnostics).
+// Σ x² over n values, in f64 (for gradient-norm clipping and diagnostics): the sum of the
+// partials of fixed blocks of SUM_SQ_BLOCK values (sum_squares_block), in block order, so that
+// threads can each take whole blocks and the total is the same for any thread count.
+export const SUM_SQ_BLOCK: i32 = 4096;
 export function sum_squares(x: usize, n: i32): f64 {
-  let acc = f32x4.splat(0);
   let total: f64 = 0;
-  let i = 0;
-  // flush the f32 partial sums into f64 every 4096 values to bound rounding
-  while (i + 4 <= n) {
-    const end = min(n & ~3, i + 4096);
-    for (; i < end; i += 4) {
-      const v = v128.load(x + <usize>i * 4);
-      acc = f32x4.add(acc, f32x4.mul(v, v));
-    }
-    total += <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
-    acc = f32x4.splat(0);
+  for (let b = 0; b * SUM_SQ_BLOCK < n; b++) total += sum_squares_block(x, n, b);
+  return total;
+}
+
+// Block b of sum_squares: Σ x² over values [b·SUM_SQ_BLOCK, min(n, (b + 1)·SUM_SQ_BLOCK)), four
+// f32x4 chains (one chain waits on its add's latency: 4× slower), joined in f32, then in f64 with
+// the scalar tail of the last block. f32 partials of ≤ 4096 values bound the rounding.
+export function sum_squares_block(x: usize, n: i32, b: i32): f64 {
+  const i0 = b * SUM_SQ_BLOCK;
+  const i1 = min(n, i0 + SUM_SQ_BLOCK);
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0;
+  let i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    const p = x + <usize>i * 4;
+    const v0 = v128.load(p), v1 = v128.load(p, 16), v2 = v128.load(p, 32), v3 = v128.load(p, 48);
+    a0 = f32x4.add(a0, f32x4.mul(v0, v0)); a1 = f32x4.add(a1, f32x4.mul(v1, v1));
+    a2 = f32x4.add(a2, f32x4.mul(v2, v2)); a3 = f32x4.add(a3, f32x4.mul(v3, v3));
   }
-  for (; i < n; i++) {
+  for (; i + 4 <= i1; i += 4) {
+    const v = v128.load(x + <usize>i * 4);
+    a0 = f32x4.add(a0, f32x4.mul(v, v));
+  }
+  const acc = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+  let total = <f64>f32x4.extract_lane(acc, 0) + <f64>f32x4.extract_lane(acc, 1) + <f64>f32x4.extract_lane(acc, 2) + <f64>f32x4.extract_lane(acc, 3);
+  for (; i < i1; i++) {
     const v = <f64>load<f32>(x + <usize>i * 4);
     total += v * v;
   }
   return total;
+}
+
+// Blocks [b0, b1) of sum_squares into out[b] (f64): a thread's part of the threaded sum.
+export function sum_squares_blocks(out: usize, x: usize, n: i32, b0: i32, b1: i32): void {
+  for (let b = b0; b < b1; b++) store<f64>(out + <usize>b * 8, sum_squares_block(x, n, b));
 }
 
 // x *= s

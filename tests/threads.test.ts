@@ -141,6 +141,28 @@ describe("threaded kernels are bit-identical to the single-threaded ones", () =>
   }
 });
 
+describe("the gradient's sum of squares (clipping, diagnostics)", () => {
+  // blocks of 4096 values split over 3 threads: one block, a partial last block, a scalar tail, more threads than blocks
+  it("is bit-identical on 1 and 3 threads and within 1e-6 of the float64 sum", async () => {
+    const be = await threaded(3, true);
+    const single = new WasmBackend();
+    const n = 3 * 4096 * 4 + 4096 + 1237;
+    for (const b of [be, single]) {
+      b.allocate(n + 64);
+      const f = b.floats();
+      for (let i = 0; i < n; i++) f[i] = Math.sin(i * 0.37) * (1 + (i % 97));
+    }
+    const f = single.floats();
+    for (const [x, len] of [[0, 4096], [1, 4097], [3, 9000], [5, 3 * 4096 * 4 + 5], [0, n], [7, 33000]]) {
+      let exact = 0;
+      for (let i = 0; i < len; i++) exact += f[x + i] * f[x + i];
+      const one = single.sumSquares(x, len);
+      expect(be.sumSquares(x, len), `${len} values from ${x}`).toBe(one);
+      expect(Math.abs(one - exact) / exact).toBeLessThan(1e-6);
+    }
+  });
+});
+
 describe("batches gathered in wasm memory (Backend.gatherRows)", () => {
   // uneven row counts over 3 threads, a table that is not a whole number of cache lines, and a
   // second network on the same backend whose bigger arena takes the memory the table copy held

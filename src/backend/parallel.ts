@@ -5,8 +5,9 @@
 // thread runs a chunk (tests/threads.test.ts). Threads claim chunks as they come (worker-loop.ts);
 // t, the index of the thread running one, only picks its scratch block.
 // Reductions are never split over their summed dimension (the batch), so no partial sums meet;
-// the one exception, the filter gradient of a conv with C < 4, sums fixed blocks of images on one
-// thread too, so its partials meet in the same order for any thread count.
+// the exceptions sum fixed blocks on one thread too, so their partials meet in the same order for
+// any thread count: the filter gradient of a conv with C < 4 (blocks of images) and the sum of
+// squares of the gradient (blocks of 4096 values).
 // Shared by the main thread (src/backend/threads.ts) and the workers (src/backend/worker-loop.ts).
 
 import { CONV_FILTER_BLOCKS } from "../layers/scratch.js";
@@ -43,6 +44,7 @@ export interface PartKernels {
   activation_backward(dz: number, z: number, n: number, act: number): void;
   cast_u8(dst: number, src: number, n: number, scale: number): void;
   gather_rows_u8(dst: number, src: number, rows: number, count: number, D: number): number;
+  sum_squares_blocks(out: number, x: number, n: number, b0: number, b1: number): void;
 }
 
 /** Operation codes (args[0]); the argument lists are documented at each case of runPart. */
@@ -63,6 +65,7 @@ export const OP = {
   ACT_BWD: 27,
   CAST_U8: 28,
   GATHER: 29,
+  SUM_SQ: 19,
   CONV_FWD: 30,
   CONV_FWD_U8: 31,
   CONV_BWD_FILTER: 32,
@@ -95,6 +98,9 @@ export function panelColumns(n: number, t: number, T: number): [number, number] 
   const u1 = Math.floor((units * (t + 1)) / T);
   return [u0 === units ? n : u0 * 8, u1 === units ? n : u1 * 8];
 }
+
+/** Values per block of sum_squares (assembly/optim.ts). */
+export const SUM_SQ_BLOCK = 4096;
 
 /** Vector ranges: 16 slots (one cache line, four f32x4) so SIMD bodies and tails match the whole call. */
 const VEC = 16;
@@ -159,6 +165,13 @@ export function runPart(k: PartKernels, a: Float64Array, ci: number, cn: number,
       const [i0, i1] = part(a[5], VEC, ci, cn);
       const o = i0 * 4;
       if (i1 > i0) k.adam_step(a[1] + o, a[2] + o, a[3] + o, a[4] + o, i1 - i0, a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+      return;
+    }
+    case OP.SUM_SQ: {
+      // [op, out (f64 per block), x, n]: whole blocks of SUM_SQ_BLOCK values (the caller adds the
+      // partials in block order, as sum_squares does on one thread)
+      const [b0, b1] = part(Math.ceil(a[3] / SUM_SQ_BLOCK), 1, ci, cn);
+      if (b1 > b0) k.sum_squares_blocks(a[1], a[2], a[3], b0, b1);
       return;
     }
     case OP.ZERO: {

@@ -9,7 +9,7 @@
 import { SimdnetError } from "../errors.js";
 import { dropoutParams, NONE } from "./types.js";
 import { KERNEL_SCRATCH_BYTES, WasmBackend, kernelModule } from "./wasm.js";
-import { OP, type PartKernels } from "./parallel.js";
+import { OP, SUM_SQ_BLOCK, type PartKernels } from "./parallel.js";
 import { CONTROL_BYTES, CTRL, MAX_THREADS, SPIN_MS, controlViews, readFailure, reportFailure, runChunks, type WorkerInit } from "./worker-loop.js";
 
 /** A started worker, whatever runs it. */
@@ -371,6 +371,19 @@ export class ThreadedBackend extends WasmBackend {
     v[0] = OP.ADAM; v[1] = this.p(p); v[2] = this.p(g); v[3] = this.p(m); v[4] = this.p(vv); v[5] = n; v[6] = lr; v[7] = beta1; v[8] = beta2;
     v[9] = eps; v[10] = bc1; v[11] = bc2; v[12] = weightDecay; v[13] = decoupled ? 1 : 0;
     this.pool.run();
+  }
+  private sumBlocks: Float64Array | null = null; // the per-block partials of sumSquares, in the kernel scratch
+  override sumSquares(x: number, n: number): number {
+    const blocks = Math.ceil(n / SUM_SQ_BLOCK);
+    if (n < MIN_ELEMENTS || blocks * 8 > KERNEL_SCRATCH_BYTES) return super.sumSquares(x, n);
+    const v = this.a;
+    v[0] = OP.SUM_SQ; v[1] = this.kernelScratch; v[2] = this.p(x); v[3] = n;
+    this.pool.run();
+    const buffer = this.k.memory.buffer;
+    if (this.sumBlocks?.buffer !== buffer) this.sumBlocks = new Float64Array(buffer, this.kernelScratch, KERNEL_SCRATCH_BYTES / 8);
+    let total = 0;
+    for (let b = 0; b < blocks; b++) total += this.sumBlocks[b];
+    return total;
   }
   override zero(p: number, n: number): void {
     if (n < MIN_ELEMENTS) return super.zero(p, n);
