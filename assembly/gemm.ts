@@ -76,6 +76,44 @@ export function pack_a4<T>(p: usize, a: usize, lda: i32, i0: i32, rows: i32, K: 
   if (second) store_row12(c + ldc4, c10, c11, c12, ncols);
 }
 
+// C(rows, 5..12 columns) = bias + A(rows, K)·Bm(K, N) with A read in place (row stride lda, f32):
+// two rows at a time, 6 accumulators, the arithmetic of panel2x12 and of the 4×8 tile's 5..8
+// columns (each output from the bias, k in order), so the same bits as packing A first
+// (gemm_panel4), without the packing: for a narrow layer (10 classes) that was a third of the call.
+export function gemm_rows_n12(c: usize, ldc: i32, a: usize, lda: i32, bm: usize, ldb: i32, K: i32, N: i32, rows: i32, bias: usize): void {
+  const ldb4 = <usize>ldb * 4;
+  const lda4 = <usize>lda * 4;
+  const ldc4 = <usize>ldc * 4;
+  for (let r = 0; r < rows; r += 2) {
+    const second = r + 1 < rows;
+    const a0 = a + <usize>r * lda4;
+    const a1 = second ? a0 + lda4 : a0; // a lone last row computes itself twice and stores once
+    let c00 = f32x4.splat(0), c01 = c00, c02 = c00;
+    if (bias) { c00 = v128.load(bias); c01 = v128.load(bias, 16); c02 = v128.load(bias, 32); }
+    let c10 = c00, c11 = c01, c12 = c02;
+    let bk = bm;
+    for (let k = 0; k < K; k++) {
+      const b0 = v128.load(bk), b1 = v128.load(bk, 16), b2 = v128.load(bk, 32);
+      const o = <usize>k * 4;
+      let x = v128.load32_splat(a0 + o);
+      c00 = madd(x, b0, c00); c01 = madd(x, b1, c01); c02 = madd(x, b2, c02);
+      x = v128.load32_splat(a1 + o);
+      c10 = madd(x, b0, c10); c11 = madd(x, b1, c11); c12 = madd(x, b2, c12);
+      bk += ldb4;
+    }
+    const cr = c + <usize>r * ldc4;
+    store_row12n(cr, c00, c01, c02, N);
+    if (second) store_row12n(cr + ldc4, c10, c11, c12, N);
+  }
+}
+
+// store_row12 for 5..12 columns.
+@inline function store_row12n(p: usize, v0: v128, v1: v128, v2: v128, ncols: i32): void {
+  v128.store(p, v0);
+  store_cols(p + 16, v1, ncols - 4);
+  if (ncols > 8) store_cols(p + 32, v2, ncols - 8);
+}
+
 @inline function store_row12(p: usize, v0: v128, v1: v128, v2: v128, ncols: i32): void {
   v128.store(p, v0);
   v128.store(p, v1, 16);
@@ -281,6 +319,63 @@ export function gemm_tn_acc<T>(c: usize, a: usize, lda: i32, bm: usize, ldb: i32
       if (two) acc_row16(c1 + <usize>j * 4, s10, s11, s12, s13, vscale, ncols);
     }
   }
+}
+
+// gemm_tn_acc for f32 A and a narrow N (≤ 12: the classes), vectorised along K instead: a tile of
+// 8 columns of A (two f32x4 loaded from a row of A) × 5 columns of Bm (splats), 10 accumulators,
+// where the 2×16 tile of gemm_tn_acc wastes 6 of 16 lanes at N = 10 and splats A. Each output
+// sums its rows in order from 0 and is added as c + s·scale, as in gemm_tn_acc: the same bits.
+// The last K mod 8 columns of A go to gemm_tn_acc.
+export function gemm_tn_acc_n12(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
+  const lda4 = <usize>lda * 4;
+  const ldb4 = <usize>ldb * 4;
+  const N4 = <usize>N * 4;
+  let k = 0;
+  for (; k + 8 <= K; k += 8) {
+    for (let j = 0; j < N; j += 5) {
+      const nj = min(5, N - j);
+      // byte offsets of the group's columns in a row of Bm (a missing column reads column j, unstored)
+      const o0 = <usize>j * 4;
+      const o1 = nj > 1 ? o0 + 4 : o0, o2 = nj > 2 ? o0 + 8 : o0, o3 = nj > 3 ? o0 + 12 : o0, o4 = nj > 4 ? o0 + 16 : o0;
+      let s00 = f32x4.splat(0), s01 = s00, s10 = s00, s11 = s00, s20 = s00, s21 = s00, s30 = s00, s31 = s00, s40 = s00, s41 = s00;
+      let ap = a + <usize>k * 4;
+      let bp = bm;
+      for (let i = 0; i < M; i++) {
+        const x0 = v128.load(ap), x1 = v128.load(ap, 16);
+        let d = v128.load32_splat(bp + o0);
+        s00 = madd(x0, d, s00); s01 = madd(x1, d, s01);
+        d = v128.load32_splat(bp + o1);
+        s10 = madd(x0, d, s10); s11 = madd(x1, d, s11);
+        d = v128.load32_splat(bp + o2);
+        s20 = madd(x0, d, s20); s21 = madd(x1, d, s21);
+        d = v128.load32_splat(bp + o3);
+        s30 = madd(x0, d, s30); s31 = madd(x1, d, s31);
+        d = v128.load32_splat(bp + o4);
+        s40 = madd(x0, d, s40); s41 = madd(x1, d, s41);
+        ap += lda4; bp += ldb4;
+      }
+      const cj = c + <usize>k * N4 + o0;
+      acc_col8_tn(cj, N4, s00, s01, scale);
+      if (nj > 1) acc_col8_tn(cj + 4, N4, s10, s11, scale);
+      if (nj > 2) acc_col8_tn(cj + 8, N4, s20, s21, scale);
+      if (nj > 3) acc_col8_tn(cj + 12, N4, s30, s31, scale);
+      if (nj > 4) acc_col8_tn(cj + 16, N4, s40, s41, scale);
+    }
+  }
+  if (k < K) gemm_tn_acc<f32>(c + <usize>k * N4, a + <usize>k * 4, lda, bm, ldb, M, K - k, N, scale);
+}
+
+// c[r·ld] += s·scale for r < 8, s the lanes of v0 then v1 (a column of 8 outputs of gemm_tn_acc_n12).
+@inline function acc_col8_tn(c: usize, ld: usize, v0: v128, v1: v128, scale: f32): void {
+  store<f32>(c, load<f32>(c) + f32x4.extract_lane(v0, 0) * scale);
+  store<f32>(c + ld, load<f32>(c + ld) + f32x4.extract_lane(v0, 1) * scale);
+  store<f32>(c + ld * 2, load<f32>(c + ld * 2) + f32x4.extract_lane(v0, 2) * scale);
+  store<f32>(c + ld * 3, load<f32>(c + ld * 3) + f32x4.extract_lane(v0, 3) * scale);
+  const c4 = c + ld * 4;
+  store<f32>(c4, load<f32>(c4) + f32x4.extract_lane(v1, 0) * scale);
+  store<f32>(c4 + ld, load<f32>(c4 + ld) + f32x4.extract_lane(v1, 1) * scale);
+  store<f32>(c4 + ld * 2, load<f32>(c4 + ld * 2) + f32x4.extract_lane(v1, 2) * scale);
+  store<f32>(c4 + ld * 3, load<f32>(c4 + ld * 3) + f32x4.extract_lane(v1, 3) * scale);
 }
 
 @inline function acc_row16(p: usize, s0: v128, s1: v128, s2: v128, s3: v128, vscale: v128, ncols: i32): void {

@@ -131,6 +131,26 @@ describe("fast wasm kernels match the TypeScript backend and the naive twins", (
   });
 });
 
+// Narrow f32 layers (5..12 outputs: the classes) read x in place in the forward (no packed panel)
+// and run dW along IN; both keep the order of every sum (from the bias, or 0, in k or batch
+// order), so in the plain build they equal the naive scalar twins bit for bit.
+describe("narrow f32 layers", () => {
+  const fast = new WasmBackend();
+  const naive = new WasmBackend({ kernels: "naive" });
+  for (const OUT of [5, 7, 8, 10, 12])
+    it(`OUT=${OUT}: forward and dW bit-identical to the naive twins`, () => {
+      for (const [B, IN] of [[1, 3], [3, 37], [17, 128], [6, 131], [64, 8]]) {
+        const c = { B, IN, OUT };
+        const inp = inputs(c, B * 7 + IN * 3 + OUT);
+        const got = run(fast, c, 1, inp), ref = run(naive, c, 1, inp);
+        for (const key of ["fwd.z", "fwd.a", "bwdNoDx.dw", "bwd.dw"]) {
+          const i = got[key].findIndex((v, j) => !Object.is(v, ref[key][j]));
+          expect(i, `${key} B=${B} IN=${IN}: first difference at ${i}`).toBe(-1);
+        }
+      }
+    });
+});
+
 // A 4-row block of the uint8 layer with no zero pixel has nothing to skip and runs a 4-row tile
 // without the gather (for OUT > 12, where sparse blocks use 2-row panels). The result must not
 // depend on which path a row took: the same rows, computed once in a dense block and once in a
