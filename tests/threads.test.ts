@@ -190,6 +190,26 @@ describe("batches gathered in wasm memory (Backend.gatherRows)", () => {
       expect(be.gatherRows!(0, images, D, indices, 0, 50)).toBe(true); // the kernel ran (not the JS copy)
     }
   });
+
+  it("a table past the backend's limit is copied by the caller; smaller ones still go in", () => {
+    // 400 kB for the row list (256 kB) and the tables: a 300 kB table is refused, a 100 kB one kept
+    const be = new WasmBackend({ hostedBytes: 400_000 });
+    const D = 100;
+    const table = (n: number, seed: number) => {
+      const images = new Uint8Array(n * D).map((_, i) => (i * seed) & 255);
+      return { images, labels: new Uint8Array(n), count: n, inputSize: D, source: "table" };
+    };
+    const big = table(3000, 7), small = table(1000, 13);
+    const net = new Network(mlp([4], D), be, 64);
+    const indices = new Uint32Array(64).map((_, i) => (i * 37 + 5) % 1000);
+    for (const data of [big, small]) {
+      net.loadBatch({ data, indices }, 0, 64);
+      const x = be.bytes(net.layout.x, 64 * D);
+      for (let r = 0; r < 64; r++) expect(Array.from(x.subarray(r * D, r * D + D))).toEqual(Array.from(data.images.subarray(indices[r] * D, indices[r] * D + D)));
+    }
+    expect(be.gatherRows(net.layout.x, big.images, D, indices, 0, 64)).toBe(false);
+    expect(be.gatherRows(net.layout.x, small.images, D, indices, 0, 64)).toBe(true);
+  });
 });
 
 describe("whole runs are bit-identical for 1, 2 and 3 threads", () => {

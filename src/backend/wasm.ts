@@ -160,6 +160,8 @@ export interface WasmBackendOptions {
   sharedMemory?: WebAssembly.Memory;
   /** Kernel scratch blocks below slot 0, one per thread (default 1). */
   scratchBlocks?: number;
+  /** Bytes of data tables gatherRows may keep in this memory, in all (default 1 GiB). */
+  hostedBytes?: number;
 }
 
 const PAGE = 65536;
@@ -171,7 +173,7 @@ const PAGE = 65536;
  */
 export const KERNEL_SCRATCH_BYTES = 65536;
 
-/** Data tables kept in a backend's memory for gatherRows: at most this many bytes in all. */
+/** Data tables kept in a backend's memory for gatherRows: at most this many bytes in all (default). */
 const HOSTED_BYTES = 1 << 30;
 /** gatherRows takes batches of up to this many rows (its row list), and of this many bytes at least. */
 const GATHER_ROWS_MAX = 65536;
@@ -214,6 +216,7 @@ export class WasmBackend implements Backend {
     this.buffer = this.k.memory.buffer;
     this.f = new Float32Array(this.buffer, this.base);
     this.cnn = cnnKernels(this.k, naive);
+    this.hostedBytes = options.hostedBytes ?? HOSTED_BYTES;
   }
 
   allocate(slots: number): void {
@@ -227,11 +230,13 @@ export class WasmBackend implements Backend {
 
   // ---- data tables kept in this memory, past the arena, for gatherRows ----
   private arenaEnd = 0;
+  private readonly hostedBytes: number;
   private tables = new WeakMap<Uint8Array, number>(); // table → byte address of its copy
   private hostStart = Infinity; // first byte of the row list, then the tables (Infinity: none)
   private hostEnd = 0;
   private rowList: Uint32Array | null = null; // view of the row list at hostStart
-  private tablesFull = false; // a table did not fit: stop trying
+  private refused = new WeakSet<Uint8Array>(); // tables past hostedBytes: copied by the caller
+  private memoryFull = false; // the memory could not grow: stop trying
 
   private dropTables(): void {
     this.tables = new WeakMap();
@@ -240,25 +245,25 @@ export class WasmBackend implements Backend {
     this.hostEnd = 0;
   }
 
-  /** Byte address of this memory's copy of `table`, made now if it fits (HOSTED_BYTES in all); -1 if not. */
+  /** Byte address of this memory's copy of `table`, made now if it fits (hostedBytes in all); -1 if not. */
   private hostedTable(table: Uint8Array): number {
     const at = this.tables.get(table);
     if (at !== undefined) return at;
-    if (this.tablesFull) return -1;
+    if (this.memoryFull || this.refused.has(table)) return -1;
     const start = this.hostEnd === 0 ? Math.ceil(Math.max(this.arenaEnd, this.k.memory.buffer.byteLength) / 64) * 64 : this.hostEnd;
     const first = this.hostEnd === 0;
     const addr = first ? start + GATHER_ROWS_MAX * 4 : start;
     const end = addr + Math.ceil(table.byteLength / 64) * 64;
     const hostedBefore = first ? 0 : this.hostEnd - this.hostStart;
-    if (hostedBefore + (end - start) > HOSTED_BYTES) {
-      this.tablesFull = true;
+    if (hostedBefore + (end - start) > this.hostedBytes) {
+      this.refused.add(table);
       return -1;
     }
     const have = this.k.memory.buffer.byteLength;
     try {
       if (end > have) this.k.memory.grow(Math.ceil((end - have) / PAGE));
     } catch {
-      this.tablesFull = true; // no more memory to be had: batches are copied by the caller
+      this.memoryFull = true; // no more memory to be had: batches are copied by the caller
       return -1;
     }
     this.refresh();
