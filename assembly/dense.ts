@@ -1,6 +1,6 @@
 // Dense layer, forward and backward, built on the micro-kernels in gemm.ts.
 // Shapes in elements; pointers are byte addresses into the arena (src/model/arena.ts).
-import { gemm_rows_n12, gemm_tn_acc_n12, pack_a4, pack_a4_nz_u8, pack_a2_nz_u8, gemm_panel2_gather, gemm_panel4, gemm_panel4_gather, gemm_tn_acc, gemm_tn_acc_u8_nz, gemm_tn_acc_u8_narrow, transpose, colsum_acc } from "./gemm";
+import { gemm_rows_n12, gemm_tn_acc_f32, pack_a4, pack_a4_nz_u8, pack_a2_nz_u8, gemm_panel2_gather, gemm_panel4, gemm_panel4_gather, gemm_tn_acc_u8_nz, gemm_tn_acc_u8_narrow, transpose, colsum_acc } from "./gemm";
 import { act_rows, act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -21,12 +21,8 @@ const INV_255: f32 = <f32>1 / <f32>255;
 export function dense_forward(a: usize, z: usize, x: usize, w: usize, b: usize, B: i32, IN: i32, OUT: i32, act: i32, scratch: usize): void {
   if (OUT >= 5 && OUT <= 12) {
     // a narrow layer (the classes): x read in place, the bits of the packed panels
-    for (let i0 = 0; i0 < B; i0 += 4) {
-      const rows = min(4, B - i0);
-      const zr = z + <usize>i0 * <usize>OUT * 4;
-      gemm_rows_n12(zr, OUT, x + <usize>i0 * <usize>IN * 4, IN, w, OUT, IN, OUT, rows, b);
-      act_rows(a + <usize>i0 * <usize>OUT * 4, zr, rows, OUT, OUT, act);
-    }
+    gemm_rows_n12(z, OUT, x, IN, w, OUT, IN, OUT, B, b);
+    act_rows(a, z, B, OUT, OUT, act);
     return;
   }
   dense_forward_t<f32>(a, z, x, w, b, B, IN, OUT, act, scratch, 1);
@@ -86,8 +82,7 @@ function all_nonzero_u8(a: usize, lda: i32, K: i32, rows: i32): bool {
 // dz: (B, OUT), x, z_prev, dz_prev: (B, IN), w, dw: (IN, OUT), db: (OUT)
 // scratch: OUT·IN + 4·OUT f32 (wᵀ, then one packed panel of dz)
 export function dense_backward(dz_prev: usize, dw: usize, db: usize, dz: usize, x: usize, z_prev: usize, w: usize, B: i32, IN: i32, OUT: i32, act_prev: i32, scratch: usize): void {
-  if (OUT <= 12) gemm_tn_acc_n12(dw, x, IN, dz, OUT, B, IN, OUT, 1);
-  else gemm_tn_acc<f32>(dw, x, IN, dz, OUT, B, IN, OUT, 1);
+  gemm_tn_acc_f32(dw, x, IN, dz, OUT, B, IN, OUT, 1);
   colsum_acc(db, dz, B, OUT);
   if (dz_prev != 0) dense_backward_dx(dz_prev, dz, x, z_prev, w, B, IN, OUT, act_prev, scratch);
 }

@@ -365,6 +365,12 @@ export function gemm_tn_acc_n12(c: usize, a: usize, lda: i32, bm: usize, ldb: i3
   if (k < K) gemm_tn_acc<f32>(c + <usize>k * N4, a + <usize>k * 4, lda, bm, ldb, M, K - k, N, scale);
 }
 
+// gemm_tn_acc for f32 A, with gemm_tn_acc_n12's tile for narrow N: what dense layers call.
+export function gemm_tn_acc_f32(c: usize, a: usize, lda: i32, bm: usize, ldb: i32, M: i32, K: i32, N: i32, scale: f32): void {
+  if (N <= 12) gemm_tn_acc_n12(c, a, lda, bm, ldb, M, K, N, scale);
+  else gemm_tn_acc<f32>(c, a, lda, bm, ldb, M, K, N, scale);
+}
+
 // c[r·ld] += s·scale for r < 8, s the lanes of v0 then v1 (a column of 8 outputs of gemm_tn_acc_n12).
 @inline function acc_col8_tn(c: usize, ld: usize, v0: v128, v1: v128, scale: f32): void {
   store<f32>(c, load<f32>(c) + f32x4.extract_lane(v0, 0) * scale);

@@ -3,7 +3,7 @@
 // dX, …), with the same tiles and the same summation order per element as the whole call, so a
 // thread's part never depends on how many threads there are. The single-threaded exports are
 // untouched. Callers align ranges to the kernels' tiles (src/backend/parallel.ts says how).
-import { gemm_tn_acc, gemm_tn_acc_n12, gemm_tn_acc_u8_nz_list, gemm_tn_acc_u8_narrow_lists, NARROW_LISTS_BYTES, colsum_acc_ld, transpose, pack_a4, gemm_panel4 } from "./gemm";
+import { gemm_tn_acc_f32, gemm_tn_acc_u8_nz_list, gemm_tn_acc_u8_narrow_lists, NARROW_LISTS_BYTES, colsum_acc_ld, transpose, pack_a4, gemm_panel4 } from "./gemm";
 import { act_grad_rows } from "./activations";
 
 const INV_255: f32 = <f32>1 / <f32>255;
@@ -11,9 +11,7 @@ const INV_255: f32 = <f32>1 / <f32>255;
 // Rows [k0, k1) of dw += xᵀ·dz.  x: (B, IN) f32, dz: (B, OUT), dw: (IN, OUT)
 export function dense_dw_rows(dw: usize, x: usize, dz: usize, B: i32, IN: i32, OUT: i32, k0: i32, k1: i32): void {
   if (k1 <= k0) return;
-  const c = dw + <usize>k0 * <usize>OUT * 4;
-  if (OUT <= 12) gemm_tn_acc_n12(c, x + <usize>k0 * 4, IN, dz, OUT, B, k1 - k0, OUT, 1);
-  else gemm_tn_acc<f32>(c, x + <usize>k0 * 4, IN, dz, OUT, B, k1 - k0, OUT, 1);
+  gemm_tn_acc_f32(dw + <usize>k0 * <usize>OUT * 4, x + <usize>k0 * 4, IN, dz, OUT, B, k1 - k0, OUT, 1);
 }
 
 // Rows [k0, k1) of dw += (x/255)ᵀ·dz for the uint8 first layer (the kernels of dense_backward_u8).

@@ -233,7 +233,7 @@ export class WasmBackend implements Backend {
   private readonly hostedBytes: number;
   private tables = new WeakMap<Uint8Array, number>(); // table → byte address of its copy
   private hostStart = Infinity; // first byte of the row list, then the tables (Infinity: none)
-  private hostEnd = 0;
+  private hostEnd = 0; // first byte past the last table
   private rowList: Uint32Array | null = null; // view of the row list at hostStart
   private refused = new WeakSet<Uint8Array>(); // tables past hostedBytes: copied by the caller
   private memoryFull = false; // the memory could not grow: stop trying
@@ -250,12 +250,12 @@ export class WasmBackend implements Backend {
     const at = this.tables.get(table);
     if (at !== undefined) return at;
     if (this.memoryFull || this.refused.has(table)) return -1;
-    const start = this.hostEnd === 0 ? Math.ceil(Math.max(this.arenaEnd, this.k.memory.buffer.byteLength) / 64) * 64 : this.hostEnd;
-    const first = this.hostEnd === 0;
+    // the first table goes past the arena, behind the row list; later ones after the last table
+    const first = this.hostStart === Infinity;
+    const start = first ? Math.ceil(Math.max(this.arenaEnd, this.k.memory.buffer.byteLength) / 64) * 64 : this.hostEnd;
     const addr = first ? start + GATHER_ROWS_MAX * 4 : start;
     const end = addr + Math.ceil(table.byteLength / 64) * 64;
-    const hostedBefore = first ? 0 : this.hostEnd - this.hostStart;
-    if (hostedBefore + (end - start) > this.hostedBytes) {
+    if (end - (first ? start : this.hostStart) > this.hostedBytes) {
       this.refused.add(table);
       return -1;
     }

@@ -113,19 +113,23 @@ export class Network {
    */
   loadBatch(subset: Subset, start: number, count: number, transform?: (dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number) => void): void {
     const { data, indices } = subset;
-    const D = data.inputSize;
     if (hasFloatInput(this.spec) || isRegression(this.spec)) return this.loadFloatBatch(subset, start, count);
-    if (transform || !this.backend.gatherRows?.(this.layout.x, data.images, D, indices, start, count)) {
-      const x = this.backend.bytes(this.layout.x, count * D);
-      for (let r = 0; r < count; r++) {
-        const i = indices[start + r];
-        if (transform) transform(x, r * D, data.images, i * D);
-        else x.set(data.images.subarray(i * D, i * D + D), r * D);
-      }
-    }
+    this.loadPixelRows(subset, start, count, transform);
     if (data.labels) {
       const y = this.backend.ints(this.layout.labels, count);
       for (let r = 0; r < count; r++) y[r] = data.labels[indices[start + r]];
+    }
+  }
+
+  /** Rows indices[start, start + count) of the uint8 images into the batch: the backend's gather, else row copies (always when transformed). */
+  private loadPixelRows({ data, indices }: Subset, start: number, count: number, transform?: (dst: Uint8Array, dOff: number, src: Uint8Array, sOff: number) => void): void {
+    const D = data.inputSize;
+    if (!transform && this.backend.gatherRows?.(this.layout.x, data.images, D, indices, start, count)) return;
+    const x = this.backend.bytes(this.layout.x, count * D);
+    for (let r = 0; r < count; r++) {
+      const i = indices[start + r];
+      if (transform) transform(x, r * D, data.images, i * D);
+      else x.set(data.images.subarray(i * D, i * D + D), r * D);
     }
   }
 
@@ -153,13 +157,7 @@ export class Network {
         const i = indices[start + r];
         f.set(data.features.subarray(i * D, i * D + D), xf + r * D);
       }
-    } else if (!this.backend.gatherRows?.(this.layout.x, data.images, D, indices, start, count)) {
-      const x = this.backend.bytes(this.layout.x, count * D);
-      for (let r = 0; r < count; r++) {
-        const i = indices[start + r];
-        x.set(data.images.subarray(i * D, i * D + D), r * D);
-      }
-    }
+    } else this.loadPixelRows(subset, start, count);
     if (isRegression(this.spec)) {
       const T = this.spec.outputSize;
       if (data.targets) {
